@@ -1,0 +1,155 @@
+"""Shared test set-up: lab discovery, notebooks under pytest-xdist, nbgrader grading helpers.
+
+Labs are discovered (every folder of ``autograder/source/`` with a notebook), never listed,
+so a new lab is tested the moment its master exists.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ai2med_labs.course import discover_labs
+from ai2med_labs.paths import repo_root
+
+REPO = repo_root(Path(__file__).parent)
+SOURCE = REPO / "autograder" / "source"
+LABS_DIR = REPO / "labs"
+LABS = discover_labs(SOURCE)
+
+
+def lab_params(labs: list[str] = LABS) -> list:
+    """``pytest.param`` per lab, so a failure names the lab; one skip if there are none."""
+    if not labs:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="no labs in autograder/source/"))]
+    return [pytest.param(lab, id=lab) for lab in labs]
+
+
+def master_notebooks(lab: str) -> list[Path]:
+    return sorted((SOURCE / lab).glob("*.ipynb"))
+
+
+# --- notebooks under pytest-xdist ---------------------------------------------------------
+# nbval runs the cells of one notebook as separate test items in one kernel, so they must
+# all run in the same worker. Each notebook's items get an ``xdist_group`` and ``-n N``
+# alone (``--dist load``) is upgraded to ``--dist loadgroup``, which honours the groups and
+# still spreads every other test freely.
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        if path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(f"nb:{path.parent.name}/{path.name}"))
+            item.add_marker(pytest.mark.slow)
+
+
+# --- grading with nbgrader's own API ------------------------------------------------------
+
+
+@dataclass
+class CellScore:
+    """One graded cell of an autograded submission, as the gradebook records it."""
+
+    grade_id: str
+    auto_score: float | None
+    max_score: float
+    outputs: list = field(default_factory=list)
+
+    @property
+    def autograded(self) -> bool:
+        return self.auto_score is not None
+
+    def why(self) -> str:
+        """What the autograded notebook shows for this cell: the error, or stderr output."""
+        errors = [o for o in self.outputs if o.get("output_type") == "error"]
+        if errors:
+            return f"raised {errors[0].get('ename')}: {str(errors[0].get('evalue'))[:500]}"
+        stderr = [o for o in self.outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        if stderr:
+            text = "".join(o.get("text", "") for o in stderr).strip()
+            return (
+                "passed but wrote to stderr, and nbgrader gives ZERO to a test cell that writes "
+                f"to stderr. Silence it at the source (fix the code that warns):\n    {text[:500]}"
+            )
+        return "no error and no stderr output in the autograded notebook"
+
+
+@dataclass
+class GradedSubmission:
+    lab: str
+    who: str
+    notebooks: dict[str, list[CellScore]]
+
+    def cells(self) -> list[tuple[str, CellScore]]:
+        return [(nb, cell) for nb, cells in self.notebooks.items() for cell in cells]
+
+
+def autograde_lab(
+    lab: str,
+    which: str,
+    workdir: Path,
+    *,
+    source: Path = SOURCE,
+    edit: Callable[[Any], None] | None = None,
+) -> GradedSubmission:
+    """Autograde the master (``which="master"``) or the student release (``"release"``) of
+    ``lab`` in a throw-away nbgrader course under ``workdir``; scores come from the gradebook.
+
+    The release is made by nbgrader's generate_assignment from the master, exactly as
+    ``ai2med-labs release`` does; a submission is the whole lab folder (support files too).
+    ``edit`` may change each submitted notebook first (a student's wrong answers, say).
+    """
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from ai2med_labs.course import _generate, nbgrader_api
+
+    root = workdir / "course"
+    (root / "source").mkdir(parents=True)
+    shutil.copy2(REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(source / lab, root / "source" / lab,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    api = nbgrader_api(root)
+    _generate(api, lab)
+    student = f"{which}-student"
+    origin = root / ("source" if which == "master" else "release") / lab
+    submitted = root / "submitted" / student / lab
+    shutil.copytree(origin, submitted)
+    if edit is not None:
+        for path in submitted.glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            edit(nb)
+            nbformat.write(nb, path)
+    result = api.autograde(lab, student, force=True, create=True)
+    assert result.get("success"), (
+        f"{lab}: nbgrader could not autograde the {which}:\n{result.get('error') or ''}\n"
+        f"{result.get('log') or ''}"
+    )
+    notebooks: dict[str, list[CellScore]] = {}
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        submission = gb.find_submission(lab, student)
+        for snb in submission.notebooks:
+            graded_path = root / "autograded" / student / lab / f"{snb.name}.ipynb"
+            graded = nbformat.read(graded_path, as_version=4)
+            outputs = {
+                c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
+                for c in graded.cells
+            }
+            notebooks[snb.name] = [
+                CellScore(g.name, g.auto_score, g.max_score, outputs.get(g.name, []))
+                for g in sorted(snb.grades, key=lambda g: g.name)
+            ]
+    return GradedSubmission(lab, which, notebooks)
