@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UsageError, ValueError, FileNotFoundError, PermissionError) as exc:
+    except (UsageError, ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         print(f"ai2med-labs {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
