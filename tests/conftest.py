@@ -36,23 +36,21 @@ def master_notebooks(lab: str) -> list[Path]:
 
 # --- notebooks under pytest-xdist ---------------------------------------------------------
 # nbval runs the cells of one notebook as separate test items in one kernel, so they must
-# all run in the same worker. Each notebook's items get an ``xdist_group`` and ``-n N``
-# alone (``--dist load``) is upgraded to ``--dist loadgroup``, which honours the groups and
-# still spreads every other test freely.
+# all run in the same xdist worker. ``-n N`` alone means ``--dist load``, which would scatter
+# them; it is upgraded here to ``--dist loadfile`` (one notebook, or one test file, per
+# worker at a time). (``loadgroup`` would be finer, but pytest-xdist 3.8 cannot regroup
+# items under pytest 9.2, whose node ids it no longer rewrites.)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
+        config.option.dist = "loadfile"
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        path = Path(str(item.path))
-        if path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"nb:{path.parent.name}/{path.name}"))
+        if Path(str(item.path)).suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
 
 
@@ -92,6 +90,8 @@ class GradedSubmission:
     lab: str
     who: str
     notebooks: dict[str, list[CellScore]]
+    #: (notebook, cell id, text) of every cell of the autograded notebooks that wrote to stderr
+    stderr: list[tuple[str, str, str]] = field(default_factory=list)
 
     def cells(self) -> list[tuple[str, CellScore]]:
         return [(nb, cell) for nb, cells in self.notebooks.items() for cell in cells]
@@ -139,6 +139,7 @@ def autograde_lab(
         f"{result.get('log') or ''}"
     )
     notebooks: dict[str, list[CellScore]] = {}
+    stderr: list[tuple[str, str, str]] = []
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         submission = gb.find_submission(lab, student)
         for snb in submission.notebooks:
@@ -148,8 +149,15 @@ def autograde_lab(
                 c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
                 for c in graded.cells
             }
+            for cell in graded.cells:
+                text = "".join(
+                    o.get("text", "") for o in cell.get("outputs", [])
+                    if o.get("output_type") == "stream" and o.get("name") == "stderr"
+                )
+                if text.strip():
+                    stderr.append((snb.name, cell.get("id", "?"), text.strip()[:500]))
             notebooks[snb.name] = [
                 CellScore(g.name, g.auto_score, g.max_score, outputs.get(g.name, []))
                 for g in sorted(snb.grades, key=lambda g: g.name)
             ]
-    return GradedSubmission(lab, which, notebooks)
+    return GradedSubmission(lab, which, notebooks, stderr)

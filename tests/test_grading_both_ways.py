@@ -32,6 +32,11 @@ def test_master_earns_full_marks(lab: str, tmp_path) -> None:
         + "\n".join(short)
         + f"\nFix the solution or the tests in autograder/source/{lab}/."
     )
+    assert not graded.stderr, (
+        f"{lab}: the master writes to stderr (warnings confuse learners, and in a test cell "
+        "nbgrader gives zero); fix the code that warns:\n"
+        + "\n".join(f"  {nb}: cell {cid}: {text}" for nb, cid, text in graded.stderr)
+    )
 
 
 @pytest.mark.parametrize("lab", lab_params())

@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ai2med_labs.schema import TABLES
@@ -129,7 +130,12 @@ def load_table(name: str, data_dir: str | os.PathLike | None = None) -> pd.DataF
     if not path.is_file():
         raise DataNotFound(f"{path} is missing: regenerate the cohort with `ai2med-labs generate`.")
     if file_format == "parquet":
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
+        for column in TABLES[name]:  # the same types as from CSV: text as str, missing as NaN
+            if column.dtype in _TEXT_DTYPES and column.name in frame.columns:
+                text = frame[column.name].astype(object)
+                frame[column.name] = text.where(text.notna(), np.nan)
+        return frame
     text_columns = {c.name: str for c in TABLES[name] if c.dtype in _TEXT_DTYPES}
     return _typed(pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""]), name)
 
