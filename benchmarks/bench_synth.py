@@ -1,0 +1,122 @@
+"""Benchmark the cohort generator against two baselines measured in the same run.
+
+For each size it prints patients per second for
+
+- ``ai2med_labs``: ``generate_cohort`` (patients, encounters, observations, conditions,
+  medications, outcomes, faults), in a fresh process so that its peak memory is its own;
+- ``faker``: a row-by-row generator that uses Faker for the identity fields and plain
+  Python loops for admissions and measurements, the way a first version is often written;
+  it is measured on at most ``--faker-cap`` patients (it is linear in the patients, and a
+  million would take many minutes);
+- ``numpy floor``: numpy drawing as many random numbers as the cohort has values, the
+  least any generator of that cohort could cost.
+
+Targets (issue 2): 1M patients in under 15 s on 2 cores, at least 50x the Faker baseline,
+peak memory under 4 GB.
+
+    python benchmarks/bench_synth.py                   # 10k, 100k and 1M patients
+    python benchmarks/bench_synth.py --sizes 10000     # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+import numpy as np
+
+CHILD = r"""
+import json, resource, sys, time
+from ai2med_labs.synth import generate_cohort
+n = int(sys.argv[1])
+start = time.perf_counter()
+cohort = generate_cohort(n, seed=1)
+seconds = time.perf_counter() - start
+values = sum(frame.size for frame in cohort.tables().values())
+rows = {name: len(frame) for name, frame in cohort.tables().items()}
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "values": values, "rows": rows, "peak_mb": peak_mb}))
+"""
+
+
+def run_ai2med(n: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def faker_cohort(n: int, seed: int = 1) -> int:
+    """A row-by-row generator with Faker identities; returns the number of observation rows."""
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    Faker.seed(seed)
+    rnd = random.Random(seed)
+    patients, encounters, observations = [], [], []
+    names = ["heart_rate", "systolic_bp", "diastolic_bp", "temperature", "spo2", "glucose",
+             "creatinine", "egfr", "hba1c", "cholesterol", "bmi", "body_weight"]
+    for i in range(n):
+        sex = rnd.choice("FM")
+        birth = fake.date_of_birth(minimum_age=18, maximum_age=98)
+        patients.append({
+            "patient_id": f"P{i:07d}", "national_id": fake.ssn(),
+            "given_name": fake.first_name_female() if sex == "F" else fake.first_name_male(),
+            "family_name": fake.last_name(), "birth_date": birth, "sex": sex,
+            "postcode": fake.postcode(), "address": fake.street_address(), "city": fake.city(),
+            "phone": fake.phone_number(), "email": fake.email(),
+        })
+        admit = date(2016, 1, 1) + timedelta(days=rnd.randrange(2190))
+        for _ in range(1 + min(int(rnd.expovariate(1.5)), 5)):
+            stay = rnd.randrange(0, 8)
+            encounter = f"E{len(encounters):08d}"
+            encounters.append({"encounter_id": encounter, "patient_id": f"P{i:07d}", "admit_date": admit,
+                               "discharge_date": admit + timedelta(days=stay)})
+            for name in names + names[:5] * (stay > 0):
+                observations.append({"encounter_id": encounter, "name": name, "value": rnd.gauss(50, 10)})
+            admit += timedelta(days=stay + 31 + int(rnd.expovariate(1 / 240)))
+    return len(observations)
+
+
+def numpy_floor(values: int) -> float:
+    rng = np.random.default_rng(1)
+    start = time.perf_counter()
+    for chunk in range(0, values, 10_000_000):
+        rng.random(min(10_000_000, values - chunk))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--faker-cap", type=int, default=10_000,
+                        help="largest number of patients the Faker baseline is run on")
+    args = parser.parse_args()
+
+    header = (f"{'patients':>10} {'seconds':>8} {'patients/s':>11} {'peak MB':>8} {'obs rows':>11} "
+              f"{'faker p/s':>10} {'x faker':>8} {'floor s':>8} {'x floor':>8}")
+    print(header)
+    print("-" * len(header))
+    faker_rate = None
+    for n in args.sizes:
+        ours = run_ai2med(n)
+        faker_n = min(n, args.faker_cap)
+        if faker_rate is None or faker_n == n:
+            start = time.perf_counter()
+            faker_cohort(faker_n)
+            faker_rate = faker_n / (time.perf_counter() - start)
+        floor = numpy_floor(ours["values"])
+        rate = n / ours["seconds"]
+        print(f"{n:>10,} {ours['seconds']:>8.2f} {rate:>11,.0f} {ours['peak_mb']:>8,.0f} "
+              f"{ours['rows']['observations']:>11,} {faker_rate:>10,.0f} {rate / faker_rate:>7.0f}x "
+              f"{floor:>8.2f} {ours['seconds'] / floor:>7.1f}x")
+    print(f"\nfaker baseline measured on at most {args.faker_cap:,} patients (it is linear in the patients);")
+    print("x faker = our patients/s over the Faker generator's; x floor = our time over numpy drawing")
+    print("as many random numbers as the cohort has values.")
+
+
+if __name__ == "__main__":
+    main()
