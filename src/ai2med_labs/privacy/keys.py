@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_KEY_ENV",
     "MIN_KEY_BYTES",
     "KeyProblem",
+    "check_key",
     "load_key",
     "derive_key",
     "write_key_file",
