@@ -157,7 +157,13 @@ def nbgrader_api(root: Path, *, log_level: str = "WARN") -> Any:
     is loaded, and the course root is pointed at ``root``, so a temporary copy of the
     course has its own gradebook and release folders.
     """
-    from nbgrader.apps import NbGraderAPI
+    try:
+        from nbgrader.apps import NbGraderAPI
+    except ImportError as exc:
+        raise ReleaseError(
+            "releasing labs needs nbgrader, which is not installed: "
+            "pip install 'ai2med-labs[course]' (or the [test] extra)"
+        ) from exc
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
