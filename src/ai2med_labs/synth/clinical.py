@@ -213,6 +213,7 @@ class ObservationArrays:
 
 
 GLUCOSE_MASS_KIND = len(ref.OBSERVATION_TYPES)
+ADMIT, LAB, DISCHARGE = 0, 1, 2  # when in an admission a measurement is taken
 
 
 def observations_table(rng: np.random.Generator, a: Admissions, t: Traits,
@@ -259,57 +260,48 @@ def observations_table(rng: np.random.Generator, a: Admissions, t: Traits,
         kidney = hba1c_measured = chol_measured = body_measured = always
 
     mg_dl_site = a.site == [s["site_id"] for s in ref.SITES].index(ref.GLUCOSE_MG_DL_SITE)
-    blocks = [  # (name, encounters that have it, minute, value), in time order within an admission
-        ("heart_rate", always, admit_minute, 80 + 10 * emergency + 8 * (temp_in > 38) + rng.normal(0, 12, n) + af * rng.normal(0, 8, n)),
-        ("systolic_bp", always, admit_minute, sbp_in),
-        ("diastolic_bp", always, admit_minute, 0.5 * sbp_in + 15 + rng.normal(0, 7, n)),
-        ("temperature", always, admit_minute, temp_in),
-        ("spo2", always, admit_minute, 97.5 - 2.5 * copd - 1.0 * emergency + rng.normal(0, 1.2, n)),
-        ("glucose", always, lab_minute, glucose_mmol),
-        ("creatinine", kidney, lab_minute, creatinine),
-        ("egfr", kidney, lab_minute, egfr_ckd_epi_2021(creatinine, age, male)),
-        ("hba1c", hba1c_measured, lab_minute, a.hba1c),
-        ("cholesterol", chol_measured, lab_minute, t.cholesterol[p] + rng.normal(0, 0.3, n)),
-        ("bmi", body_measured, lab_minute, bmi),
-        ("body_weight", body_measured, lab_minute, bmi * t.height[p] ** 2),
-        ("heart_rate", has_discharge, discharge_minute, 74 + rng.normal(0, 9, n)),
-        ("systolic_bp", has_discharge, discharge_minute, t.sbp[p] + rng.normal(0, 10, n)),
-        ("diastolic_bp", has_discharge, discharge_minute, 0.5 * t.sbp[p] + 14 + rng.normal(0, 6, n)),
-        ("temperature", has_discharge, discharge_minute, 36.7 + rng.normal(0, 0.3, n)),
-        ("spo2", has_discharge, discharge_minute, 97.8 - 2.0 * copd + rng.normal(0, 1.0, n)),
+    blocks = [  # (name, admissions that have it, when, value), in time order within an admission
+        ("heart_rate", always, ADMIT, 80 + 10 * emergency + 8 * (temp_in > 38) + rng.normal(0, 12, n) + af * rng.normal(0, 8, n)),
+        ("systolic_bp", always, ADMIT, sbp_in),
+        ("diastolic_bp", always, ADMIT, 0.5 * sbp_in + 15 + rng.normal(0, 7, n)),
+        ("temperature", always, ADMIT, temp_in),
+        ("spo2", always, ADMIT, 97.5 - 2.5 * copd - 1.0 * emergency + rng.normal(0, 1.2, n)),
+        ("glucose", always, LAB, glucose_mmol),
+        ("creatinine", kidney, LAB, creatinine),
+        ("egfr", kidney, LAB, egfr_ckd_epi_2021(creatinine, age, male)),
+        ("hba1c", hba1c_measured, LAB, a.hba1c),
+        ("cholesterol", chol_measured, LAB, t.cholesterol[p] + rng.normal(0, 0.3, n)),
+        ("bmi", body_measured, LAB, bmi),
+        ("body_weight", body_measured, LAB, bmi * t.height[p] ** 2),
+        ("heart_rate", has_discharge, DISCHARGE, 74 + rng.normal(0, 9, n)),
+        ("systolic_bp", has_discharge, DISCHARGE, t.sbp[p] + rng.normal(0, 10, n)),
+        ("diastolic_bp", has_discharge, DISCHARGE, 0.5 * t.sbp[p] + 14 + rng.normal(0, 6, n)),
+        ("temperature", has_discharge, DISCHARGE, 36.7 + rng.normal(0, 0.3, n)),
+        ("spo2", has_discharge, DISCHARGE, 97.8 - 2.0 * copd + rng.normal(0, 1.0, n)),
     ]
     limits = {"heart_rate": (35, 190), "systolic_bp": (70, 240), "diastolic_bp": (35, 140),
               "spo2": (75, 100), "temperature": (34.5, 41.5), "egfr": (3, 150)}
     names = list(ref.OBSERVATION_TYPES)
-    # Each admission's rows are contiguous, in block order: scatter each block into place.
-    masks = np.stack([mask for _, mask, _, _ in blocks]).astype(np.int32)
-    before_in_encounter = np.cumsum(masks, axis=0, dtype=np.int32)
-    per_encounter = before_in_encounter[-1].astype(np.int64)
-    before_in_encounter -= masks
-    first_row = np.cumsum(per_encounter) - per_encounter
-    total = int(per_encounter.sum())
-    encounter = np.repeat(np.arange(n), per_encounter)
-    minute_out = np.empty(total, dtype=np.int64)
-    value_out = np.empty(total, dtype=float)
-    kind_out = np.empty(total, dtype=np.int8)
-    for b, (name, mask, minute, value) in enumerate(blocks):
-        index = np.flatnonzero(mask)
-        rows = first_row[index] + before_in_encounter[b, index]
+    # One row per admission, one column per block: read in row order, the measured cells
+    # give each admission's rows together, in time order.
+    measured = np.column_stack([mask for _, mask, _, _ in blocks])
+    values = np.empty((n, len(blocks)))
+    for b, (name, _, _, value) in enumerate(blocks):
         low, high = limits.get(name, (-np.inf, np.inf))
-        block_value = np.clip(value[index], low, high)
-        decimals = ref.OBSERVATION_TYPES[name].decimals
-        kind = names.index(name)
+        values[:, b] = np.round(np.clip(value, low, high), ref.OBSERVATION_TYPES[name].decimals)
         if name == "glucose":
-            mass = mg_dl_site[index]
-            block_value = np.where(mass, np.round(block_value * ref.MMOL_TO_MG_DL_GLUCOSE), np.round(block_value, decimals))
-            kind_out[rows] = np.where(mass, GLUCOSE_MASS_KIND, kind)
-        else:
-            block_value = np.round(block_value, decimals)
-            kind_out[rows] = kind
-        minute_out[rows] = minute[index]
-        value_out[rows] = block_value
-    return ObservationArrays(encounter=encounter, patient=p[encounter], site=a.site[encounter],
-                             minute=minute_out, kind=kind_out, value=value_out)
+            mass_value = np.round(np.clip(value, low, high) * ref.MMOL_TO_MG_DL_GLUCOSE)
+            values[:, b] = np.where(mg_dl_site, mass_value, values[:, b])
+    encounter, block = np.nonzero(measured)
+    encounter = encounter.astype(np.int32)
+    when_of_block = np.array([when for _, _, when, _ in blocks])
+    times = np.column_stack([admit_minute, lab_minute, discharge_minute])  # columns ADMIT, LAB, DISCHARGE
+    kind_of_block = np.array([names.index(name) for name, _, _, _ in blocks], dtype=np.int8)
+    kind = kind_of_block[block]
+    kind[(kind == names.index("glucose")) & mg_dl_site[encounter]] = GLUCOSE_MASS_KIND
+    return ObservationArrays(encounter=encounter, patient=p[encounter].astype(np.int32),
+                             site=a.site[encounter].astype(np.int8), minute=times[encounter, when_of_block[block]],
+                             kind=kind, value=values[measured])
 
 
 def observation_frame(obs: ObservationArrays, patient_ids: np.ndarray, encounter_id: np.ndarray) -> pd.DataFrame:
