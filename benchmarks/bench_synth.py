@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import subprocess
 import sys
@@ -50,34 +51,54 @@ def run_ai2med(n: int) -> dict:
 
 
 def faker_cohort(n: int, seed: int = 1) -> int:
-    """A row-by-row generator with Faker identities; returns the number of observation rows."""
+    """A row-by-row generator of the same tables: Faker for the identities, Python loops for
+    conditions, medicines, admissions, measurements and outcomes. Returns the observation rows."""
     from faker import Faker
 
     fake = Faker("en_GB")
     Faker.seed(seed)
     rnd = random.Random(seed)
-    patients, encounters, observations = [], [], []
+    patients, encounters, observations, conditions, medications, readmissions, diabetes = ([] for _ in range(7))
     names = ["heart_rate", "systolic_bp", "diastolic_bp", "temperature", "spo2", "glucose",
              "creatinine", "egfr", "hba1c", "cholesterol", "bmi", "body_weight"]
+    condition_codes = ["E11", "I10", "I50", "N18", "J44", "E78", "I48", "F32"]
     for i in range(n):
+        patient = f"P{i:07d}"
         sex = rnd.choice("FM")
         birth = fake.date_of_birth(minimum_age=18, maximum_age=98)
         patients.append({
-            "patient_id": f"P{i:07d}", "national_id": fake.ssn(),
+            "patient_id": patient, "national_id": fake.ssn(),
             "given_name": fake.first_name_female() if sex == "F" else fake.first_name_male(),
             "family_name": fake.last_name(), "birth_date": birth, "sex": sex,
             "postcode": fake.postcode(), "address": fake.street_address(), "city": fake.city(),
             "phone": fake.phone_number(), "email": fake.email(),
+            "smoking_status": rnd.choice(["never", "former", "current"]),
         })
+        age = (date(2019, 1, 1) - birth).days / 365.25
+        has = [rnd.random() < 1 / (1 + math.exp(3 - 0.04 * (age - 60))) for _ in condition_codes]
         admit = date(2016, 1, 1) + timedelta(days=rnd.randrange(2190))
-        for _ in range(1 + min(int(rnd.expovariate(1.5)), 5)):
+        first = f"E{len(encounters):08d}"
+        for code, present in zip(condition_codes, has):
+            if present:
+                conditions.append({"patient_id": patient, "encounter_id": first, "icd10_code": code, "recorded_date": admit})
+                if rnd.random() < 0.9:
+                    medications.append({"patient_id": patient, "encounter_id": first, "condition": code, "start_date": admit})
+        if not has[0]:
+            risk = 1 / (1 + math.exp(2.9 - 0.025 * (age - 50)))
+            diabetes.append({"patient_id": patient, "t2d_onset_5y": int(rnd.random() < risk), "t2d_risk": risk})
+        for k in range(1 + min(int(rnd.expovariate(1.5)), 5)):
             stay = rnd.randrange(0, 8)
             encounter = f"E{len(encounters):08d}"
-            encounters.append({"encounter_id": encounter, "patient_id": f"P{i:07d}", "admit_date": admit,
-                               "discharge_date": admit + timedelta(days=stay)})
+            encounters.append({"encounter_id": encounter, "patient_id": patient, "admit_date": admit,
+                               "discharge_date": admit + timedelta(days=stay), "ward": rnd.choice(names[:6])})
+            risk = 1 / (1 + math.exp(3.6 - 0.3 * k - 0.22 * sum(has) - 0.35 * math.log1p(stay)))
+            readmitted = rnd.random() < risk
+            readmissions.append({"encounter_id": encounter, "readmitted_30d": int(readmitted), "readmission_risk": risk})
             for name in names + names[:5] * (stay > 0):
-                observations.append({"encounter_id": encounter, "name": name, "value": rnd.gauss(50, 10)})
-            admit += timedelta(days=stay + 31 + int(rnd.expovariate(1 / 240)))
+                observations.append({"encounter_id": encounter, "patient_id": patient, "name": name,
+                                     "value": round(rnd.gauss(50, 10), 1)})
+            gap = rnd.randrange(1, 31) if readmitted else 31 + int(rnd.expovariate(1 / 240))
+            admit += timedelta(days=stay + gap)
     return len(observations)
 
 
