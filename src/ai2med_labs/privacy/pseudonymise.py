@@ -86,6 +86,11 @@ def pseudonymise(values: Iterable[str], key: bytes, *, length: int = 16, prefix:
     """
     key = check_key(key, "the pseudonymisation key")
     n = _check_length(length)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        # hash each category once, then spread by code (-1 = missing)
+        cats = pseudonymise(values.cat.categories.astype(str), key, length=length, prefix=prefix)
+        lookup = [*cats, None]
+        return [lookup[c] for c in values.cat.codes.tolist()]
     if isinstance(values, pd.Series):
         items = values.tolist()
     elif isinstance(values, (str, bytes)):
