@@ -97,67 +97,89 @@ class GradedSubmission:
         return [(nb, cell) for nb, cells in self.notebooks.items() for cell in cells]
 
 
-def autograde_lab(
-    lab: str,
-    which: str,
-    workdir: Path,
-    *,
-    source: Path = SOURCE,
-    edit: Callable[[Any], None] | None = None,
-) -> GradedSubmission:
-    """Autograde the master (``which="master"``) or the student release (``"release"``) of
-    ``lab`` in a throw-away nbgrader course under ``workdir``; scores come from the gradebook.
+class GradingCourse:
+    """A throw-away nbgrader course (own gradebook) where labs are released and autograded.
 
-    The release is made by nbgrader's generate_assignment from the master, exactly as
-    ``ai2med-labs release`` does; a submission is the whole lab folder (support files too).
-    ``edit`` may change each submitted notebook first (a student's wrong answers, say).
+    One course serves many submissions: each lab is generated once, each submission gets
+    its own student id, so the fixed cost of nbgrader (API, gradebook) is paid once.
     """
-    import nbformat
-    from nbgrader.api import Gradebook
 
-    from ai2med_labs.course import _generate, nbgrader_api
+    def __init__(self, workdir: Path, source: Path = SOURCE) -> None:
+        from ai2med_labs.course import nbgrader_api
 
-    root = workdir / "course"
-    (root / "source").mkdir(parents=True)
-    shutil.copy2(REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(source / lab, root / "source" / lab,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    api = nbgrader_api(root)
-    _generate(api, lab)
-    student = f"{which}-student"
-    origin = root / ("source" if which == "master" else "release") / lab
-    submitted = root / "submitted" / student / lab
-    shutil.copytree(origin, submitted)
-    if edit is not None:
-        for path in submitted.glob("*.ipynb"):
-            nb = nbformat.read(path, as_version=4)
-            edit(nb)
-            nbformat.write(nb, path)
-    result = api.autograde(lab, student, force=True, create=True)
-    assert result.get("success"), (
-        f"{lab}: nbgrader could not autograde the {which}:\n{result.get('error') or ''}\n"
-        f"{result.get('log') or ''}"
-    )
-    notebooks: dict[str, list[CellScore]] = {}
-    stderr: list[tuple[str, str, str]] = []
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        submission = gb.find_submission(lab, student)
-        for snb in submission.notebooks:
-            graded_path = root / "autograded" / student / lab / f"{snb.name}.ipynb"
-            graded = nbformat.read(graded_path, as_version=4)
-            outputs = {
-                c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
-                for c in graded.cells
-            }
-            for cell in graded.cells:
-                text = "".join(
-                    o.get("text", "") for o in cell.get("outputs", [])
-                    if o.get("output_type") == "stream" and o.get("name") == "stderr"
-                )
-                if text.strip():
-                    stderr.append((snb.name, cell.get("id", "?"), text.strip()[:500]))
-            notebooks[snb.name] = [
-                CellScore(g.name, g.auto_score, g.max_score, outputs.get(g.name, []))
-                for g in sorted(snb.grades, key=lambda g: g.name)
-            ]
-    return GradedSubmission(lab, which, notebooks, stderr)
+        self.root = workdir / "course"
+        self.source = source
+        (self.root / "source").mkdir(parents=True)
+        shutil.copy2(REPO / "autograder" / "nbgrader_config.py", self.root / "nbgrader_config.py")
+        self.api = nbgrader_api(self.root)
+        self._generated: set[str] = set()
+        self._count = 0
+
+    def _generate(self, lab: str) -> None:
+        from ai2med_labs.course import _generate
+
+        if lab not in self._generated:
+            shutil.copytree(self.source / lab, self.root / "source" / lab,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            _generate(self.api, lab)
+            self._generated.add(lab)
+
+    def autograde(
+        self, lab: str, which: str, edit: Callable[[Any], None] | None = None
+    ) -> GradedSubmission:
+        """Autograde the master (``which="master"``) or the student release (``"release"``)
+        of ``lab``; scores come from the gradebook, never from an exit code.
+
+        The release is made by nbgrader's generate_assignment from the master, exactly as
+        ``ai2med-labs release`` does; a submission is the whole lab folder (support files
+        too). ``edit`` may change each submitted notebook first (wrong answers, say).
+        """
+        import nbformat
+        from nbgrader.api import Gradebook
+
+        self._generate(lab)
+        self._count += 1
+        student = f"{which}-{self._count}"
+        root = self.root
+        origin = root / ("source" if which == "master" else "release") / lab
+        submitted = root / "submitted" / student / lab
+        shutil.copytree(origin, submitted)
+        if edit is not None:
+            for path in submitted.glob("*.ipynb"):
+                nb = nbformat.read(path, as_version=4)
+                edit(nb)
+                nbformat.write(nb, path)
+        result = self.api.autograde(lab, student, force=True, create=True)
+        assert result.get("success"), (
+            f"{lab}: nbgrader could not autograde the {which}:\n{result.get('error') or ''}\n"
+            f"{result.get('log') or ''}"
+        )
+        notebooks: dict[str, list[CellScore]] = {}
+        stderr: list[tuple[str, str, str]] = []
+        with Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id) as gb:
+            submission = gb.find_submission(lab, student)
+            for snb in submission.notebooks:
+                graded_path = root / "autograded" / student / lab / f"{snb.name}.ipynb"
+                graded = nbformat.read(graded_path, as_version=4)
+                outputs = {
+                    c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
+                    for c in graded.cells
+                }
+                for cell in graded.cells:
+                    text = "".join(
+                        o.get("text", "") for o in cell.get("outputs", [])
+                        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+                    )
+                    if text.strip():
+                        stderr.append((snb.name, cell.get("id", "?"), text.strip()[:500]))
+                notebooks[snb.name] = [
+                    CellScore(g.name, g.auto_score, g.max_score, outputs.get(g.name, []))
+                    for g in sorted(snb.grades, key=lambda g: g.name)
+                ]
+        return GradedSubmission(lab, which, notebooks, stderr)
+
+
+@pytest.fixture(scope="module")
+def grading_course(tmp_path_factory) -> GradingCourse:
+    """One nbgrader course for all the grading tests of a module (and xdist worker)."""
+    return GradingCourse(tmp_path_factory.mktemp("grading"))

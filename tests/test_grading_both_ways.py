@@ -9,14 +9,14 @@ the cell.
 from __future__ import annotations
 
 import pytest
-from conftest import LABS, autograde_lab, lab_params
+from conftest import LABS, GradingCourse, lab_params
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
 @pytest.mark.parametrize("lab", lab_params())
-def test_master_earns_full_marks(lab: str, tmp_path) -> None:
-    graded = autograde_lab(lab, "master", tmp_path)
+def test_master_earns_full_marks(lab: str, grading_course) -> None:
+    graded = grading_course.autograde(lab, "master")
     autograded = [(nb, c) for nb, c in graded.cells() if c.autograded]
     assert autograded, (
         f"{lab}: the master has no autograded cells; give each exercise a test cell with "
@@ -40,8 +40,8 @@ def test_master_earns_full_marks(lab: str, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("lab", lab_params())
-def test_release_earns_zero(lab: str, tmp_path) -> None:
-    graded = autograde_lab(lab, "release", tmp_path)
+def test_release_earns_zero(lab: str, grading_course) -> None:
+    graded = grading_course.autograde(lab, "release")
     autograded = [(nb, c) for nb, c in graded.cells() if c.autograded]
     assert autograded, f"{lab}: the release has no autograded cells"
     free = [
@@ -90,11 +90,12 @@ def _tiny_lab(source) -> str:
 def test_harness_reports_stderr_and_free_points(tmp_path) -> None:
     source = tmp_path / "source"
     lab = _tiny_lab(source)
-    master = dict((c.grade_id, c) for _, c in autograde_lab(lab, "master", tmp_path / "m", source=source).cells())
+    course = GradingCourse(tmp_path, source=source)
+    master = {c.grade_id: c for _, c in course.autograde(lab, "master").cells()}
     assert master["good-test"].auto_score == 1
     assert master["noisy-test"].auto_score == 0, "nbgrader's stderr rule changed: revisit these tests"
     assert "stderr" in master["noisy-test"].why() and "a warning" in master["noisy-test"].why()
-    release = dict((c.grade_id, c) for _, c in autograde_lab(lab, "release", tmp_path / "r", source=source).cells())
+    release = {c.grade_id: c for _, c in course.autograde(lab, "release").cells()}
     assert release["good-test"].auto_score == 0
     assert "NameError" in release["good-test"].why()
     assert release["free-test"].auto_score == 1  # the release test would flag this cell
@@ -140,13 +141,13 @@ def _replace_solutions(answers: dict[str, str]):
 
 @pytest.mark.skipif(LAB00 not in LABS, reason="lab 00 is not in autograder/source/")
 @pytest.mark.parametrize("answers", [WRONG_VALUES, WRONG_TYPES], ids=["wrong-values", "wrong-types"])
-def test_lab00_hidden_tests_catch_wrong_answers(answers, tmp_path) -> None:
+def test_lab00_hidden_tests_catch_wrong_answers(answers, grading_course) -> None:
     from ai2med_labs import load_table
 
     patients = load_table("patients")
     if answers is WRONG_VALUES and len(patients) == patients["patient_id"].nunique():
         answers = {k: v for k, v in answers.items() if k != "ex2-n-patients-answer"}  # no duplicates
-    graded = autograde_lab(LAB00, "master", tmp_path, edit=_replace_solutions(answers))
+    graded = grading_course.autograde(LAB00, "master", edit=_replace_solutions(answers))
     scores = {c.grade_id: c for _, c in graded.cells()}
     passed = [
         f"{gid.replace('-answer', '-tests')} gave {scores[gid.replace('-answer', '-tests')].auto_score:g} "
