@@ -8,6 +8,8 @@ the cell.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import LABS, GradingCourse, lab_params
 
@@ -54,6 +56,37 @@ def test_release_earns_zero(lab: str, grading_course) -> None:
         "pass without an answer:\n" + "\n".join(free)
         + "\nMake each test cell depend on the student's answer (a name defined only in the "
         "solution region, or a check that the placeholder value fails)."
+    )
+
+
+@pytest.fixture(scope="module")
+def another_cohort(tmp_path_factory) -> str:
+    """A cohort like the default one (all faults), a little larger, drawn with another seed."""
+    from ai2med_labs.datasets import find_data_dir
+    from ai2med_labs.synth import write_cohort
+
+    meta = json.loads((find_data_dir() / "cohort.json").read_text())
+    out = tmp_path_factory.mktemp("cohort-other-seed")
+    write_cohort(int(meta["n_patients"]) + 411, int(meta["seed"]) + 1009, out, progress=False)
+    return str(out)
+
+
+@pytest.mark.parametrize("lab", lab_params())
+def test_master_earns_full_marks_on_another_cohort(
+    lab: str, grading_course, another_cohort, monkeypatch
+) -> None:
+    """Nothing read off the data is typed into a lab: a new term's cohort must grade the same."""
+    monkeypatch.setenv("AI2MED_DATA_DIR", another_cohort)
+    graded = grading_course.autograde(lab, "master")
+    short = [
+        f"  {nb}: cell {c.grade_id!r} scored {c.auto_score:g} of {c.max_score:g}: {c.why()}"
+        for nb, c in graded.cells()
+        if c.autograded and c.auto_score != c.max_score
+    ]
+    assert not short, (
+        f"{lab}: the master loses marks on a cohort drawn with another seed "
+        f"(AI2MED_DATA_DIR={another_cohort}):\n" + "\n".join(short)
+        + "\nCompute expected values from the data instead of typing numbers read off it."
     )
 
 
