@@ -143,7 +143,7 @@ def test_master_opens_with_objectives_and_ends_with_summary(lab: str) -> None:
         cells = nbformat.read(path, as_version=4).cells
         text = [c.source.lower() for c in cells if c.cell_type == "markdown"]
         assert text, f"{path.name}: no text cells"
-        top, tail = "\n".join(text[:2]), "\n".join(text[-2:])
+        top, tail = "\n".join(text[:3]), "\n".join(text[-3:])
         missing = [w for w in ("objectives", "prerequisites", "estimated time") if w not in top]
         missing += [w for w in ("summary", "further reading") if w not in tail and
                     not (w == "summary" and "key points" in tail)]
