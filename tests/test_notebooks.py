@@ -14,11 +14,6 @@ import nbformat
 import pytest
 from conftest import LABS_DIR, REPO, lab_params, master_notebooks
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    tomllib = pytest.importorskip("tomli")
-
 FIX_RELEASE = "then run `ai2med-labs release` to regenerate labs/"
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
            "### END HIDDEN TESTS", "=== BEGIN MARK SCHEME ===")
@@ -155,6 +150,14 @@ def test_master_opens_with_objectives_and_ends_with_summary(lab: str) -> None:
 
 def test_pytest_runs_every_master_under_nbval() -> None:
     """The README's `pytest` command executes the masters: keep this configuration."""
-    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
-    assert "autograder/source" in config["testpaths"]
-    assert re.search(r"--nbval(-lax)?\b", config["addopts"])
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+        testpaths, addopts = config["testpaths"], config["addopts"]
+    else:  # pragma: no cover - Python 3.10 has no tomllib
+        text = (REPO / "pyproject.toml").read_text()
+        testpaths = re.search(r"^testpaths\s*=\s*(.*)$", text, re.M).group(1)
+        addopts = re.search(r"^addopts\s*=\s*(.*)$", text, re.M).group(1)
+    assert "autograder/source" in testpaths, "pytest must collect the masters in autograder/source"
+    assert re.search(r"--nbval(-lax)?\b", addopts), "pytest must run notebooks with nbval"
