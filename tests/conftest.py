@@ -36,16 +36,32 @@ def master_notebooks(lab: str) -> list[Path]:
 
 # --- notebooks under pytest-xdist ---------------------------------------------------------
 # nbval runs the cells of one notebook as separate test items in one kernel, so they must
-# all run in the same xdist worker. ``-n N`` alone means ``--dist load``, which would scatter
-# them; it is upgraded here to ``--dist loadfile`` (one notebook, or one test file, per
-# worker at a time). (``loadgroup`` would be finer, but pytest-xdist 3.8 cannot regroup
-# items under pytest 9.2, whose node ids it no longer rewrites.)
+# all run in the same xdist worker; ``-n N`` alone (``--dist load``) would scatter them.
+# With ``--dist load`` this scheduler keeps each notebook's cells together, and the Binder
+# tests (one environment built per module) together, and spreads every other test one by
+# one, so the per-lab grading tests share the cores. (``--dist loadgroup`` cannot do this
+# here: pytest-xdist 3.8 no longer regroups items under pytest 9.2's node ids.)
+KEEP_TOGETHER = ("tests/test_binder.py",)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadfile"
+def _xdist_scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb") or path.endswith(KEEP_TOGETHER):
+        return path
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist choice is respected
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookAwareScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_scope(nodeid)
+
+    return NotebookAwareScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
