@@ -3,6 +3,7 @@ k-anonymity / l-diversity (against pycanon) and the linkage attack."""
 
 from __future__ import annotations
 
+import pickle
 import re
 import secrets
 
@@ -195,6 +196,9 @@ def test_pseudonymiser_in_pipeline_without_leaking_key(env_key):
     out = pipe.fit_transform(df)
     assert list(out.columns) == ["patient_id", "sex", "postcode"]
     assert os.environ[env_key] not in repr(pipe)
+    pickled = pickle.dumps(pipe.named_steps["pseudonymise"])
+    key = pv.load_key(env_key)
+    assert key not in pickled and os.environ[env_key].encode() not in pickled
     names = pipe.named_steps["pseudonymise"].get_feature_names_out()
     assert list(names) == list(pv.Pseudonymiser(env_var=env_key, birth_date="drop").fit_transform(df).columns)
 

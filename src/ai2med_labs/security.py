@@ -201,7 +201,7 @@ class AuditLog:
     """
 
     key: bytes | None = field(default=None, repr=False)
-    _entries: list[dict] = field(default_factory=list, repr=False)
+    _entries: list[dict] = field(default_factory=list, repr=False, init=False)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -246,7 +246,8 @@ class AuditLog:
     @classmethod
     def from_entries(cls, entries: Iterable[Mapping], key: bytes | None = None) -> AuditLog:
         """Rebuild a log from entries (e.g. a stored copy) and verify its chain."""
-        log = cls(key=key, _entries=[dict(e) for e in entries])
+        log = cls(key=key)
+        log._entries = [dict(e) for e in entries]
         log.verify()
         return log
 
