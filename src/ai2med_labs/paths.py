@@ -15,7 +15,7 @@ __all__ = ["repo_root", "course_dir", "labs_dir", "CourseNotFound"]
 _MARKER = Path("autograder") / "nbgrader_config.py"
 
 
-class CourseNotFound(RuntimeError):
+class CourseNotFound(FileNotFoundError):
     """The command needs the course repository and was run outside it."""
 
 
