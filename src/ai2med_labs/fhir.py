@@ -35,6 +35,8 @@ import pandas as pd
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
+from ai2med_labs.synth.reference import GLUCOSE_MASS, OBSERVATION_TYPES
+
 __all__ = [
     "LOINC",
     "UCUM",
@@ -62,24 +64,14 @@ _PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority"
 _OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DISCHARGE = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
 
-#: LOINC codes used by the cohort: code -> (display, category).
+_VITAL_SIGNS = {"heart_rate", "systolic_bp", "diastolic_bp", "temperature", "spo2", "bmi", "body_weight"}
+_COHORT_CODES = [*OBSERVATION_TYPES.values(), GLUCOSE_MASS]
+#: LOINC codes used by the cohort: code -> (display, category), from the generator's reference table.
 LOINC_CODES: dict[str, tuple[str, str]] = {
-    "8867-4": ("Heart rate", "vital-signs"),
-    "8480-6": ("Systolic blood pressure", "vital-signs"),
-    "8462-4": ("Diastolic blood pressure", "vital-signs"),
-    "8310-5": ("Body temperature", "vital-signs"),
-    "59408-5": ("Oxygen saturation in Arterial blood by Pulse oximetry", "vital-signs"),
-    "39156-5": ("Body mass index (BMI) [Ratio]", "vital-signs"),
-    "29463-7": ("Body weight", "vital-signs"),
-    "15074-8": ("Glucose [Moles/volume] in Blood", "laboratory"),
-    "2345-7": ("Glucose [Mass/volume] in Serum or Plasma", "laboratory"),
-    "4548-4": ("Hemoglobin A1c/Hemoglobin.total in Blood", "laboratory"),
-    "14682-9": ("Creatinine [Moles/volume] in Serum or Plasma", "laboratory"),
-    "98979-8": ("Glomerular filtration rate/1.73 sq M.predicted by Creatinine-based formula (CKD-EPI 2021)", "laboratory"),
-    "14647-2": ("Cholesterol [Moles/volume] in Serum or Plasma", "laboratory"),
+    t.loinc_code: (t.display, "vital-signs" if t.name in _VITAL_SIGNS else "laboratory") for t in _COHORT_CODES
 }
-#: UCUM unit codes the cohort uses (a real system would ask a UCUM library).
-UCUM_UNITS = frozenset({"/min", "mm[Hg]", "Cel", "%", "kg/m2", "kg", "mmol/L", "mg/dL", "umol/L", "mL/min/{1.73_m2}", "d"})
+#: UCUM unit codes the cohort uses (a real system would ask a UCUM library), and days.
+UCUM_UNITS = frozenset({t.unit for t in _COHORT_CODES} | {"d"})
 _GENDER = {"F": "female", "M": "male"}
 _GENDER_CODES = {"male", "female", "other", "unknown"}
 _ENCOUNTER_STATUS = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
