@@ -237,3 +237,14 @@ def test_bad_thresholds_and_frames():
         ev.grouped_train_test_split(df)
     with pytest.raises(ValueError, match="one cluster ID per row"):
         ev.bootstrap_ci(Y, P, clusters=[1, 2])
+
+
+def test_cluster_resampling_draws_whole_patients():
+    clusters = np.array(["a", "a", "b", "b", "b", "c", "d", "d"])
+    rng = np.random.default_rng(0)
+    sizes = pd.Series(clusters).value_counts()
+    for idx in ev._bootstrap_indices(len(clusters), clusters, 50, rng):
+        drawn = pd.Series(clusters[idx]).value_counts()
+        # every drawn patient appears a whole multiple of their row count
+        assert all(drawn[c] % sizes[c] == 0 for c in drawn.index)
+        assert sum(drawn[c] // sizes[c] for c in drawn.index) == 4  # 4 patients drawn

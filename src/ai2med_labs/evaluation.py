@@ -454,7 +454,11 @@ def _bootstrap_indices(n: int, clusters: np.ndarray | None, n_boot: int,
     out = []
     for _ in range(n_boot):
         pick = rng.integers(0, k, size=k)
-        out.append(np.concatenate([order[starts[c]: starts[c] + counts[c]] for c in pick]))
+        lens = counts[pick]
+        ends = np.cumsum(lens)
+        # positions in ``order``: each picked cluster's run of rows, laid end to end
+        pos = np.arange(ends[-1]) + np.repeat(starts[pick] - (ends - lens), lens)
+        out.append(order[pos])
     return out
 
 
