@@ -68,13 +68,16 @@ def check_type(value: Any, types: type | tuple[type, ...], name: str, hint: str 
     ok = isinstance(value, allowed) and (bool in allowed or not isinstance(value, bool))
     if value is None and hint is None:
         hint = "did you run the cell that defines it, and does your function `return` a value?"
-    check(
-        ok,
-        f"`{name}` has the right type",
-        expected=" or ".join(t.__name__ for t in allowed),
-        got=type(value).__name__,
-        hint=hint,
-    )
+    expected = " or ".join(t.__name__ for t in allowed)
+    got = type(value).__name__
+    if got in expected.split(" or "):  # e.g. numpy.bool is not bool: say which is which
+        expected = " or ".join(_qualified(t) for t in allowed)
+        got = _qualified(type(value))
+    check(ok, f"`{name}` has the right type", expected=expected, got=got, hint=hint)
+
+
+def _qualified(kind: type) -> str:
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def check_close(got: Any, expected: float, what: str, *, tol: float = 1e-6, hint: str | None = None) -> None:

@@ -186,8 +186,10 @@ def _creatinine_from_egfr(egfr: np.ndarray, age: np.ndarray, male: np.ndarray) -
 def egfr_ckd_epi_2021(creatinine_umol_l: np.ndarray, age: np.ndarray, male: np.ndarray) -> np.ndarray:
     """eGFR (mL/min/1.73 m2) by the race-free CKD-EPI 2021 creatinine equation.
 
-    >>> round(float(egfr_ckd_epi_2021(np.array([80.0]), np.array([50.0]), np.array([True]))[0]))
-    100
+    A man of 50 with creatinine 1.0 mg/dL (88.42 umol/L):
+
+    >>> round(float(egfr_ckd_epi_2021(np.array([88.42]), np.array([50.0]), np.array([True]))[0]), 1)
+    91.7
     """
     scr = np.asarray(creatinine_umol_l, dtype=float) / 88.42
     kappa = np.where(male, 0.9, 0.7)
