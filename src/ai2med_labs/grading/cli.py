@@ -1,0 +1,148 @@
+"""The grading commands of ``ai2med-labs``: ``autograde``, ``feedback`` and ``grades``.
+
+Run from the repository root (or set ``AI2MED_REPO``); the gradebook and the graded
+copies live in the course folder ``autograder/``.
+
+>>> from ai2med_labs.cli import main
+>>> main(["autograde", "00-getting-started", "--submissions", "autograder/submitted"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_grading_commands"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _memory(text: str) -> int:
+    """``2G``, ``1500M`` or bytes."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size like 2G or 1500M, got {text!r}") from None
+
+
+def _course(args: argparse.Namespace) -> Path:
+    from ai2med_labs.paths import course_dir
+
+    return Path(args.course) if getattr(args, "course", None) else course_dir()
+
+
+def _need_nbgrader() -> None:
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        raise FileNotFoundError(
+            "grading needs nbgrader, which is not installed: pip install 'ai2med-labs[course]'"
+        ) from None
+
+
+def _cmd_autograde(args: argparse.Namespace) -> int:
+    _need_nbgrader()
+    from ai2med_labs.grading.grader import autograde
+    from ai2med_labs.grading.sandbox import Limits
+
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.timeout,
+                    memory=args.memory)
+    run = autograde(args.lab, args.submissions, course=_course(args), workers=args.workers,
+                    limits=limits, sandbox=not args.no_sandbox, students=args.student or None,
+                    progress=not args.quiet)
+    print(run.summary())
+    return 1 if run.not_graded and args.strict else 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    _need_nbgrader()
+    from ai2med_labs.grading.feedback import write_feedback
+
+    course = _course(args)
+    written = write_feedback(args.lab, course, args.student or None)
+    for path in written:
+        print(f"wrote {path.relative_to(course.parent) if course.parent in path.parents else path}")
+    print(f"{len(written)} feedback file(s) for {args.lab}; hidden tests and solutions are not "
+          "in them. Return them with `nbgrader release_feedback` or your learning platform.")
+    return 0
+
+
+def _cmd_grades(args: argparse.Namespace) -> int:
+    _need_nbgrader()
+    from ai2med_labs.grading.export import export_grades
+
+    main_csv, ex_csv = export_grades(args.out, _course(args), args.lab or None, args.exercises)
+    print(f"wrote {main_csv} (one row per student and lab) and {ex_csv} (one row per exercise)")
+    return 0
+
+
+def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``autograde``, ``feedback`` and ``grades`` to the ``ai2med-labs`` parser."""
+    course_help = "the nbgrader course folder (default: autograder/ of this repository)"
+
+    ag = subparsers.add_parser(
+        "autograde", help="autograde a class's submissions of a lab (in parallel, sandboxed)",
+        description="Autograde every <student>/<LAB>/ notebook in --submissions with nbgrader, "
+                    "in parallel, each in a sandbox with time and memory limits; results go to "
+                    "the course's gradebook and autograded/ folder.")
+    ag.add_argument("lab", help="the lab, e.g. 00-getting-started")
+    ag.add_argument("--submissions", type=Path, required=True, metavar="DIR",
+                    help="folder of <student>/<LAB>/<notebook>.ipynb (nbgrader's submitted/), "
+                         "or a zip exported from Moodle or Canvas")
+    ag.add_argument("--workers", type=_positive, default=None,
+                    help="parallel graders (default: the number of cores)")
+    ag.add_argument("--timeout", type=_positive, default=600, metavar="S",
+                    help="seconds for a whole notebook (default 600)")
+    ag.add_argument("--cell-timeout", type=_positive, default=120, metavar="S",
+                    help="seconds for one cell (default 120)")
+    ag.add_argument("--memory", type=_memory, default=3 * 1024**3, metavar="SIZE",
+                    help="address space of a kernel, e.g. 3G (default 3G)")
+    ag.add_argument("--student", action="append", metavar="ID",
+                    help="grade only this student (repeatable)")
+    ag.add_argument("--no-sandbox", action="store_true",
+                    help="run student code as you, unhidden (trusted notebooks only)")
+    ag.add_argument("--strict", action="store_true",
+                    help="exit 1 when any submission could not be graded")
+    ag.add_argument("--course", type=Path, help=course_help)
+    ag.add_argument("--quiet", action="store_true", help="no progress bar")
+    ag.set_defaults(func=_cmd_autograde)
+
+    fb = subparsers.add_parser(
+        "feedback", help="write feedback students can read (no hidden tests)",
+        description="Write feedback/<student>/<LAB>/<notebook>.html from the gradebook: each "
+                    "exercise's points and the failing check's message; never hidden tests "
+                    "or solutions.")
+    fb.add_argument("lab")
+    fb.add_argument("--student", action="append", metavar="ID")
+    fb.add_argument("--course", type=Path, help=course_help)
+    fb.set_defaults(func=_cmd_feedback)
+
+    gr = subparsers.add_parser(
+        "grades", help="export grades to CSV (one row per student and lab)",
+        description="Write FILE.csv (student_id, assignment, score, max_score, ...) and "
+                    "FILE_exercises.csv (one row per exercise) from the gradebook.")
+    gr.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+    gr.add_argument("--exercises", type=Path, metavar="FILE.csv",
+                    help="the per-exercise file (default: FILE_exercises.csv beside --out)")
+    gr.add_argument("--lab", action="append", help="only this lab (repeatable)")
+    gr.add_argument("--course", type=Path, help=course_help)
+    gr.set_defaults(func=_cmd_grades)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from ai2med_labs.cli import main
+
+    sys.exit(main())
