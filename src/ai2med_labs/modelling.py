@@ -29,24 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ai2med_labs.cleaning import PLAUSIBLE_RANGES, drop_implausible
+
 __all__ = ["readmission_features", "PLAUSIBLE", "DEFAULT_LABS", "NUMERIC", "CATEGORICAL",
            "FEATURES", "TARGET", "TRUE_RISK"]
 
-#: Plausible ranges (in the units of the cohort; glucose in mmol/L) used to drop impossible values.
-PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "heart_rate": (20, 250),
-    "systolic_bp": (50, 260),
-    "diastolic_bp": (20, 160),
-    "temperature": (30, 43),
-    "spo2": (50, 100),
-    "bmi": (12, 80),
-    "body_weight": (25, 300),
-    "hba1c": (3, 20),
-    "creatinine": (10, 2000),
-    "egfr": (2, 150),
-    "cholesterol": (1, 20),
-    "glucose": (1, 50),
-}
+#: Plausible ranges used to drop impossible values (one table for the whole course).
+PLAUSIBLE = PLAUSIBLE_RANGES
 
 #: Measurements turned into ``last_<name>`` columns by default (glucose is left out: its unit
 #: mix-up is lab 01's job, not something to hide inside a helper).
@@ -131,10 +120,7 @@ def readmission_features(
     # last plausible value of each lab during the encounter
     obs = t["observations"][["encounter_id", "effective_time", "name", "value"]].drop_duplicates()
     obs = obs.assign(name=obs["name"].astype(str))
-    obs = obs[obs["name"].isin(list(labs))]
-    low = obs["name"].map({k: v[0] for k, v in PLAUSIBLE.items()})
-    high = obs["name"].map({k: v[1] for k, v in PLAUSIBLE.items()})
-    obs = obs[obs["value"].between(low, high)]
+    obs = drop_implausible(obs[obs["name"].isin(list(labs))])
     last = (obs.sort_values(["encounter_id", "effective_time"])
                .groupby(["encounter_id", "name"], observed=True).last()["value"].unstack("name"))
     last = last.reindex(columns=list(labs))
