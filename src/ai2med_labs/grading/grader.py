@@ -332,6 +332,7 @@ def _check_json(sub: Submission) -> tuple[list[str], list[str]]:
     for path in sub.notebooks:
         try:
             text = path.read_text(encoding="utf-8")
+            json.loads(text)
             nb = nbformat.reads(text, as_version=4)
             if not isinstance(nb.get("cells"), list):
                 raise ValueError("no list of cells")
@@ -409,11 +410,18 @@ def _save_report(course: Path, lab: str, outcomes: Iterable[Outcome]) -> None:
 
 def default_hide(course: Path, submissions: Path) -> list[str]:
     """Folders a student's kernel must not see: the course (masters, gradebook, every
-    submission), the submissions being graded, and the repository's git history."""
+    submission), the repository's course, the submissions being graded, and git history."""
     hide = [Path(course).resolve(), Path(submissions).resolve()]
-    git = Path(course).resolve().parent / ".git"
-    if git.exists():
-        hide.append(git)
+    try:  # the repository's own course too, when grading a copy of it
+        from ai2med_labs.paths import course_dir
+
+        hide.append(course_dir().resolve())
+    except FileNotFoundError:
+        pass
+    for folder in list(hide[:1] + hide[2:]):
+        git = folder.parent / ".git"
+        if git.exists():
+            hide.append(git)
     data = os.environ.get("AI2MED_DATA_DIR")
     if data:
         data_path = Path(data).resolve()

@@ -316,6 +316,7 @@ def _execute_class():
             self._running: int | None = None
             self._guard_ready = False
             self._modules = modules_used_by_tests(nb)
+            self._exit_code = None
             self._deadline = time.monotonic() + self.notebook_timeout
             reason = None
             try:
@@ -338,12 +339,18 @@ def _execute_class():
             self._mark_unrun(nb, reason)
             return nb, resources
 
-        def _death_reason(self) -> str:
-            code = None
+        async def _async_check_alive(self) -> None:
             try:
-                code = self.km.provisioner.process.poll()
-            except Exception:
-                pass
+                await super()._async_check_alive()
+            except DeadKernelError:
+                try:
+                    self._exit_code = self.km.provisioner.process.poll()
+                except Exception:
+                    pass
+                raise
+
+        def _death_reason(self) -> str:
+            code = getattr(self, "_exit_code", None)
             if code is not None and code < 0:
                 try:
                     name = signal.Signals(-code).name
@@ -526,7 +533,9 @@ def repair_submission(nb: Any, gradebook_notebook: Any) -> list[str]:
             diff = [k for k in _COMPARED if want[k] != got[k]]
             if diff:
                 problem = f"cell {name!r}: nbgrader metadata changed ({', '.join(diff)})"
-            else:
+            elif by_name[name].locked and _squash(cell.source) != _squash(_visible(by_name[name].source)):
+                notes.append(f"read-only cell {name!r} was edited; nbgrader restores the original")
+            if not problem:
                 try:
                     validator.upgrade_cell_metadata(cell)
                     validator.validate_cell(cell)
@@ -581,6 +590,17 @@ def repair_submission(nb: Any, gradebook_notebook: Any) -> list[str]:
         notes.append(f"{fixed_ids} missing or duplicate cell id(s) replaced")
     nb.nbformat, nb.nbformat_minor = 4, max(int(nb.get("nbformat_minor", 5) or 5), 5)
     return notes
+
+
+def _visible(source: str) -> str:
+    """A cell's source as released: without the hidden tests."""
+    import re
+
+    return re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", source or "", flags=re.DOTALL)
+
+
+def _squash(text: str) -> str:
+    return "".join((text or "").split())
 
 
 def uid_for(slot: int, counter: int, base: int = 2_000_000) -> int:
