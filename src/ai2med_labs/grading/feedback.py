@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,4 +235,11 @@ def write_feedback(lab: str, course: Path | None = None,
         target = folder / f"{fb.notebook}.html"
         target.write_text(render_html(fb), encoding="utf-8")
         written.append(target)
+        # What nbgrader's release_feedback needs to address the file to the submission.
+        for name in ("timestamp.txt", "submission_secret.txt"):
+            for origin in ("autograded", "submitted"):
+                source = course / origin / fb.student / lab / name
+                if source.is_file():
+                    shutil.copyfile(source, folder / name)
+                    break
     return written
