@@ -62,7 +62,7 @@ def _cmd_autograde(args: argparse.Namespace) -> int:
                     memory=args.memory)
     run = autograde(args.lab, args.submissions, course=_course(args), workers=args.workers,
                     limits=limits, sandbox=not args.no_sandbox, students=args.student or None,
-                    progress=not args.quiet)
+                    progress=not args.quiet, hide=args.hide or ())
     print(run.summary())
     return 1 if run.not_graded and args.strict else 0
 
@@ -112,6 +112,8 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
                     help="address space of a kernel, e.g. 3G (default 3G)")
     ag.add_argument("--student", action="append", metavar="ID",
                     help="grade only this student (repeatable)")
+    ag.add_argument("--hide", action="append", type=Path, metavar="DIR",
+                    help="another folder student code must not see (repeatable)")
     ag.add_argument("--no-sandbox", action="store_true",
                     help="run student code as you, unhidden (trusted notebooks only)")
     ag.add_argument("--strict", action="store_true",

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ai2med_labs.grading.sandbox import Isolation, Limits, isolation_available
+from ai2med_labs.grading.sandbox import Isolation, Limits, isolation_available, readable_by_others
 from ai2med_labs.grading.submissions import Submission, find_submissions, open_submissions
 
 __all__ = ["Outcome", "GradingRun", "autograde", "ensure_assignment", "course_api",
@@ -422,10 +422,6 @@ def default_hide(course: Path, submissions: Path) -> list[str]:
         git = folder.parent / ".git"
         if git.exists():
             hide.append(git)
-    data = os.environ.get("AI2MED_DATA_DIR")
-    if data:
-        data_path = Path(data).resolve()
-        hide = [h for h in hide if h != data_path and h not in data_path.parents]
     # Outer folders first would hide the inner ones before they are mounted: inner first.
     unique = sorted({str(h) for h in hide}, key=len, reverse=True)
     return unique
@@ -441,13 +437,15 @@ def autograde(
     sandbox: bool = True,
     students: Iterable[str] | None = None,
     progress: bool = True,
+    hide: Iterable[Path | str] = (),
 ) -> GradingRun:
     """Autograde every ``<student>/<lab>/`` in ``submissions`` (a folder or a zip).
 
     Results go to the course's gradebook and ``autograded/`` folder; the returned
     :class:`GradingRun` says what was graded and what not, and why. ``workers`` defaults to
     the number of cores; ``sandbox=False`` runs student code without isolation (trusted
-    notebooks only). Nothing in ``submissions`` is changed.
+    notebooks only); ``hide`` adds folders the kernels must not see. Nothing in
+    ``submissions`` is changed.
     """
     from ai2med_labs.paths import course_dir
 
@@ -465,7 +463,18 @@ def autograde(
             wanted = set(students)
             subs = [s for s in subs if s.student in wanted]
         iso = isolation_available(sandbox)
-        hide = default_hide(course_path, folder) if iso.hide_paths else []
+        data = os.environ.get("AI2MED_DATA_DIR")
+        if iso.separate_user and data and not readable_by_others(Path(data)):
+            iso = Isolation(iso.separate_user, iso.hide_paths, iso.notes + [
+                f"AI2MED_DATA_DIR={data} is not readable by other users, so the graded "
+                "notebooks cannot load the cohort: chmod -R o+rX it (it is synthetic)"])
+        hidden = default_hide(course_path, folder) + [str(Path(h).resolve()) for h in hide]
+        hidden = sorted(set(hidden), key=len, reverse=True) if iso.hide_paths else []
+        if data and any(Path(data).resolve() == Path(h) or Path(h) in Path(data).resolve().parents
+                        for h in hidden):
+            iso = Isolation(iso.separate_user, iso.hide_paths, iso.notes + [
+                f"AI2MED_DATA_DIR={data} lies in a folder hidden from student code (the course "
+                "or the submissions): the notebooks cannot load the cohort; move it elsewhere"])
         n_workers = max(1, min(workers or os.cpu_count() or 1, max(1, len(subs))))
         outcomes: list[Outcome] = []
         tasks = []
@@ -483,7 +492,7 @@ def autograde(
                 tasks.append(({
                     "lab": lab, "student": sub.student, "folder": str(sub.folder),
                     "course": str(course_path.resolve()), "template": str(template),
-                    "invalid": invalid, "limits": limits, "hide": hide,
+                    "invalid": invalid, "limits": limits, "hide": hidden,
                     "separate_user": iso.separate_user,
                 }, sub, reasons))
             results = _run_tasks([t for t, _, _ in tasks], n_workers, progress, lab)

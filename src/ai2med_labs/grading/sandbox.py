@@ -130,6 +130,20 @@ def isolation_available(want_sandbox: bool = True) -> Isolation:
     return iso
 
 
+def readable_by_others(path: Path) -> bool:
+    """Whether a user with no special rights can read ``path`` (and reach it)."""
+    path = Path(path).resolve()
+    try:
+        for parent in path.parents:
+            if not os.stat(parent).st_mode & 0o001:
+                return False
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    need = 0o005 if path.is_dir() else 0o004
+    return mode & need == need
+
+
 def kernel_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a grading kernel: a short allow-list of the grader's variables
     (no tokens or keys), a private home, one thread for the numeric libraries."""
@@ -137,6 +151,8 @@ def kernel_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]
     keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "AI2MED_DATA_DIR", "AI2MED_REPO",
             "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "SYSTEMROOT")
     env = {k: base[k] for k in keep if k in base}
+    if env.get("AI2MED_DATA_DIR"):  # the kernel starts elsewhere: make it absolute
+        env["AI2MED_DATA_DIR"] = str(Path(env["AI2MED_DATA_DIR"]).resolve())
     env.update(
         HOME=str(home), USER="student", LOGNAME="student", IPYTHONDIR=str(home / ".ipython"),
         MPLCONFIGDIR=str(home / ".matplotlib"), MPLBACKEND="agg", JUPYTER_PLATFORM_DIRS="1",
