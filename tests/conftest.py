@@ -6,6 +6,7 @@ so a new lab is tested the moment its master exists.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ import pytest
 
 from ai2med_labs.course import discover_labs
 from ai2med_labs.paths import repo_root
+
+# Notebook kernels inherit this: with one xdist worker per core, a model that starts a thread
+# per core in every kernel oversubscribes the machine and runs many times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = repo_root(Path(__file__).parent)
 SOURCE = REPO / "autograder" / "source"
