@@ -63,6 +63,43 @@ def hide_paths(paths: list[str]) -> None:
             raise OSError(ctypes.get_errno(), f"hiding {path} refused")
 
 
+def _unshared() -> bool:
+    return os.environ.get("_AI2MED_UNSHARED") == "1"
+
+
+def expose_interpreter(paths: list[str]) -> None:
+    """Make the folders of ``paths`` (the interpreter's stdlib, say) reachable by any user
+    in this (private) mount namespace: the first ancestor others cannot enter is covered by
+    an empty tmpfs into which only the needed child folder is bound back. Raises OSError
+    when the system does not allow it."""
+    libc = _libc()
+    done: set[str] = set()
+    for path in paths:
+        parts = os.path.abspath(path).split(os.sep)[1:]
+        current = "/"
+        for i, part in enumerate(parts[:-1]):
+            current = os.path.join(current, part)
+            if os.stat(current).st_mode & 0o001:
+                continue
+            if current in done:
+                break
+            keep = os.path.join(current, parts[i + 1])
+            stash = f"/tmp/.ai2med-stash-{os.getpid()}-{len(done)}"
+            os.makedirs(stash, exist_ok=True)
+            for rc in (libc.mount(keep.encode(), stash.encode(), None, MS_BIND | MS_REC, None),
+                       libc.mount(b"tmpfs", current.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                                  b"size=64k,mode=0755")):
+                if rc != 0:
+                    raise OSError(ctypes.get_errno(), f"exposing {keep} refused")
+            os.mkdir(keep)
+            if libc.mount(stash.encode(), keep.encode(), None, MS_BIND | MS_REC, None) != 0:
+                raise OSError(ctypes.get_errno(), f"exposing {keep} refused")
+            libc.umount2(stash.encode(), 2)  # MNT_DETACH
+            os.rmdir(stash)
+            done.add(current)
+            break
+
+
 def main(argv: list[str]) -> None:
     if "--" not in argv:
         sys.exit("usage: _launch.py [options] -- KERNEL COMMAND")

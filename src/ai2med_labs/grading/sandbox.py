@@ -23,6 +23,7 @@ Three pieces plug into nbgrader's own autograde (configured by
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 LAUNCHER = Path(__file__).with_name("_launch.py")
+ZYGOTE = Path(__file__).with_name("_zygote.py")
 MiB = 1024 * 1024
 
 
@@ -165,6 +167,53 @@ def kernel_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]
 
 # --- the kernel manager -------------------------------------------------------------------
 
+_ZYGOTE: dict[str, Any] = {}
+
+
+def _is_ipykernel(cmd: list[str]) -> bool:
+    return "-m" in cmd and "ipykernel_launcher" in cmd
+
+
+def _zygote_socket() -> str | None:
+    """The socket of this process's kernel fork server, started on first use; None (and
+    the exec launcher is used) when it cannot start."""
+    if "socket" in _ZYGOTE:
+        return _ZYGOTE["socket"]
+    if _ZYGOTE.get("failed"):
+        return None
+    import atexit
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="ai2med-zygote-")
+    path = os.path.join(folder, "fork.sock")
+    env = kernel_env(Path(folder))
+    try:
+        proc = subprocess.Popen([sys.executable, str(ZYGOTE), path], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                cwd=folder)
+        import select as _select
+
+        ready, _, _ = _select.select([proc.stdout], [], [], 120)
+        if not ready or proc.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the kernel fork server did not start")
+    except Exception:
+        _ZYGOTE["failed"] = True
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+    def stop() -> None:
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)
+    _ZYGOTE.update(socket=path, process=proc)
+    return path
+
+
 def _kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import Bool, Integer, List, Unicode
@@ -180,6 +229,7 @@ def _kernel_manager_class():
         fsize = Integer(0).tag(config=True)
         nproc = Integer(0).tag(config=True)
         use_launcher = Bool(True).tag(config=True)
+        use_zygote = Bool(True, help="fork kernels from a pre-started server").tag(config=True)
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             origin = Path(kw.get("cwd") or os.getcwd())
@@ -198,7 +248,19 @@ def _kernel_manager_class():
             kw["env"] = kernel_env(work, kw.get("env"))
             kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # the kernel's own chatter
             kw["cwd"] = str(work)
-            if self.use_launcher:
+            # The fork server's kernels become the user in a private mount namespace (where
+            # the interpreter's own folders are made reachable): with a user, only with hiding.
+            forkable = self.use_zygote and _is_ipykernel(kernel_cmd) and (uid is None or self.hide)
+            zygote = _zygote_socket() if forkable else None
+            if zygote:
+                request = {
+                    "argv": kernel_cmd[kernel_cmd.index("ipykernel_launcher") + 1:],
+                    "cwd": str(work), "uid": uid, "hide": list(self.hide),
+                    "memory": self.memory, "cpu": self.cpu, "fsize": self.fsize,
+                    "nproc": self.nproc, "env": kw["env"],
+                }
+                kernel_cmd = [sys.executable, str(ZYGOTE), "--client", zygote, json.dumps(request)]
+            elif self.use_launcher:
                 prefix = [sys.executable, str(LAUNCHER), "--cwd", str(work)]
                 if uid is not None:
                     prefix += ["--uid", str(uid), "--nproc", str(self.nproc)]
