@@ -33,8 +33,9 @@ pytestmark = pytest.mark.slow
 
 BINDER = REPO / "binder"
 REPO2DOCKER_FILES = {"requirements.txt", "runtime.txt", "postBuild", "apt.txt", "start", "README.md"}
-#: What the Binder image already has (repo2docker's base environment), standing in for it.
-IMAGE_BASE = ["ipykernel"]
+#: What the Binder image already has (repo2docker's base environment: JupyterLab, notebook,
+#: nbconvert), standing in for it: the kernel, and jinja2, which pandas' DataFrame.style needs.
+IMAGE_BASE = ["ipykernel", "jinja2"]
 #: Development and grading tools that must not be in the learners' image.
 NOT_FOR_BINDER = ["nbgrader", "pytest", "nbval", "ruff", "pycanon", "faker"]
 LAB00 = "00-getting-started"
@@ -111,7 +112,7 @@ def binder_env(tmp_path_factory) -> dict:
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     pip = [str(bindir / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run([*pip, "install", *IMAGE_BASE], repo, env, "installing the image's base (ipykernel)")
+    _run([*pip, "install", *IMAGE_BASE], repo, env, "installing the image's base (ipykernel, jinja2)")
     # repo2docker: pip install --no-cache-dir -r binder/requirements.txt (here the cache may serve)
     if (repo / "binder" / "requirements.txt").exists():
         _run([*pip, "install", "-r", "binder/requirements.txt"], repo, env,
