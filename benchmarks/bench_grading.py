@@ -79,6 +79,14 @@ def _sandbox_start() -> float:
         return asyncio.run(run())
 
 
+def _child_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes and theirs."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def build(root: Path, n: int) -> tuple[Path, Path]:
     import nbformat
     from test_autograde import solved_release
@@ -123,19 +131,21 @@ def main() -> int:
                                               capture_output=True, text=True)
         run([str(bindir / "nbgrader"), "generate_assignment", LAB, "--force"], base_course)
         shutil.copytree(subs, base_course / "submitted")
-        t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        t0, c0 = time.perf_counter(), _child_cpu()
         run([str(bindir / "nbgrader"), "autograde", LAB, "--force"], base_course)
-        sequential = time.perf_counter() - t0
+        sequential, sequential_cpu = time.perf_counter() - t0, _child_cpu() - c0
 
         # 2. ours: the gradebook entry (untimed), then the parallel sandboxed run.
         from ai2med_labs.grading.grader import ensure_assignment
 
         ensure_assignment(ours_course, LAB)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _child_cpu()
         done = run([str(bindir / "ai2med-labs"), "autograde", LAB, "--submissions", str(subs),
                     "--course", str(ours_course), "--workers", str(args.workers), "--quiet"],
                    REPO)
-        parallel = time.perf_counter() - t0
+        parallel, parallel_cpu = time.perf_counter() - t0, _child_cpu() - c0
+        load_after = os.getloadavg()[0]
 
         a, b = scores(base_course), scores(ours_course)
         if a != b:
@@ -148,10 +158,14 @@ def main() -> int:
     n = args.students
     print(f"bench_grading: lab {LAB}, {n} submissions, {os.cpu_count()} cores, "
           f"{args.workers} workers; scores identical both ways")
-    print(f"{'':38}{'seconds':>9}{'s/notebook':>12}")
-    print(f"{'nbgrader autograde (sequential)':38}{sequential:9.1f}{sequential / n:12.2f}")
-    print(f"{'ai2med-labs autograde (parallel)':38}{parallel:9.1f}{parallel / n:12.2f}")
-    print(f"speed-up: {sequential / parallel:.2f}x (target >= 1.7x on 2 cores)")
+    print(f"{'':38}{'seconds':>9}{'s/notebook':>12}{'CPU s/notebook':>16}")
+    print(f"{'nbgrader autograde (sequential)':38}{sequential:9.1f}{sequential / n:12.2f}"
+          f"{sequential_cpu / n:16.2f}")
+    print(f"{'ai2med-labs autograde (parallel)':38}{parallel:9.1f}{parallel / n:12.2f}"
+          f"{parallel_cpu / n:16.2f}")
+    print(f"speed-up: {sequential / parallel:.2f}x (target >= 1.7x on 2 cores); load average "
+          f"{load_before:.1f} before, {load_after:.1f} after (other work on the machine "
+          f"takes cores from the parallel run)")
     print(f"starting one kernel: {start_plain:.2f} s plain, {start_sandbox:.2f} s in the sandbox "
           f"(the floor: {n} kernels on {args.workers} cores >= "
           f"{n * start_plain / args.workers:.0f} s)")

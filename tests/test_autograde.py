@@ -211,14 +211,24 @@ def graded_class(tmp_path_factory):
 
     nbformat.write(solved_release(), first / "victim" / LAB / f"{LAB}.ipynb")
     limits = Limits(cell_timeout=20, notebook_timeout=60, memory=2 * 1024**3, output=50_000)
-    run1 = autograde(LAB, first, course=course, workers=1, limits=limits, progress=False)
+    # The first student through the command line, as an instructor would.
+    import contextlib
+    import io
+
+    from ai2med_labs.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc1 = main(["autograde", LAB, "--submissions", str(first), "--course", str(course),
+                    "--workers", "1", "--timeout", "60", "--cell-timeout", "20", "--memory", "2G",
+                    "--quiet", "--strict"])
     victim_before = _scores(course, "victim")
     subs = tmp / "class"
     kinds = build_class(subs, course, "victim")
     shutil.rmtree(subs / "victim")  # the victim does not resubmit: only their old grade stands
     before = _digest(subs)
     run2 = autograde(LAB, subs, course=course, workers=2, limits=limits, progress=False)
-    return {"course": course, "subs": subs, "kinds": kinds, "run1": run1, "run2": run2,
+    return {"course": course, "subs": subs, "kinds": kinds, "cli": (rc1, out.getvalue()), "run2": run2,
             "victim_before": victim_before, "digest_before": before}
 
 
@@ -239,7 +249,9 @@ def _full(scores):
 @needs_lab00
 def test_good_submission_full_marks_victim_untouched(graded_class):
     course = graded_class["course"]
-    assert graded_class["run1"].graded and _full(_scores(course, "victim"))
+    rc, summary = graded_class["cli"]
+    assert rc == 0 and "1 graded, 0 not graded" in summary, summary
+    assert _full(_scores(course, "victim"))
     good = _scores(course, "good")
     assert _full(good), good
     assert _scores(course, "blank")["ex1-bmi-tests"] == 0
@@ -351,10 +363,12 @@ def _secret_lines() -> list[str]:
 @pytest.mark.slow
 @needs_lab00
 def test_feedback_shows_messages_never_hidden_tests(graded_class):
+    from ai2med_labs.cli import main
     from ai2med_labs.grading import write_feedback
 
     course = graded_class["course"]
     files = write_feedback(LAB, course)
+    assert main(["feedback", LAB, "--course", str(course)]) == 0  # the same, by command
     students = {p.parent.parent.name for p in files}
     assert {"good", "patcher", "hang", "victim"} <= students
     secrets = _secret_lines()
@@ -392,10 +406,13 @@ def test_nbgraders_own_feedback_would_leak_hidden_tests(graded_class):
 def test_grades_export(graded_class, tmp_path):
     from nbgrader.api import Gradebook
 
+    from ai2med_labs.cli import main
     from ai2med_labs.grading import export_grades
 
     course = graded_class["course"]
     main_csv, ex_csv = export_grades(tmp_path / "grades.csv", course)
+    assert main(["grades", "--out", str(tmp_path / "cli.csv"), "--course", str(course)]) == 0
+    assert (tmp_path / "cli.csv").read_text() == main_csv.read_text()
     rows = list(csv.DictReader(main_csv.open()))
     assert set(rows[0]) >= {"student_id", "assignment", "score", "max_score"}
     by_student = {r["student_id"]: r for r in rows if r["assignment"] == LAB}

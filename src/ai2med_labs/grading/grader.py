@@ -24,6 +24,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -350,38 +351,37 @@ def _check_json(sub: Submission) -> tuple[list[str], list[str]]:
     return invalid, reasons
 
 
-def _merge(api: Any, lab: str, result: dict[str, Any]) -> tuple[float, float]:
+def _merge(gb: Any, lab: str, result: dict[str, Any]) -> tuple[float, float]:
     """Write one worker's result into the real gradebook (nbgrader's Gradebook API)."""
     from nbgrader.api import MissingEntry
 
     student = result["student"]
-    with _gradebook(api) as gb:
-        gb.update_or_create_student(student)
-        kwargs = {}
-        if result.get("timestamp"):
-            kwargs["timestamp"] = datetime.fromisoformat(result["timestamp"])
-        sub = gb.update_or_create_submission(lab, student, **kwargs)
-        graded = result.get("grades")
-        for snb in sub.notebooks:
-            data = (graded or {}).get(snb.name)
-            for grade in snb.grades:
-                if data is None:  # not graded, or this notebook missing: nbgrader's zero
-                    grade.auto_score = 0.0
-                    grade.needs_manual_grade = False
-                else:
-                    grade.auto_score = data["grades"].get(grade.name)
-                    grade.needs_manual_grade = (grade.manual_score is not None
-                                                or grade.auto_score is None)
-            for comment in snb.comments:
-                if data is not None:
-                    comment.auto_comment = data["comments"].get(comment.name)
-            snb.late_submission_penalty = (data or {}).get("late_penalty")
-        gb.db.commit()
-        try:
-            sub = gb.find_submission(lab, student)
-            return float(sub.score), float(sub.max_score)
-        except MissingEntry:  # pragma: no cover
-            return 0.0, 0.0
+    gb.update_or_create_student(student)
+    kwargs = {}
+    if result.get("timestamp"):
+        kwargs["timestamp"] = datetime.fromisoformat(result["timestamp"])
+    sub = gb.update_or_create_submission(lab, student, **kwargs)
+    graded = result.get("grades")
+    for snb in sub.notebooks:
+        data = (graded or {}).get(snb.name)
+        for grade in snb.grades:
+            if data is None:  # not graded, or this notebook missing: nbgrader's zero
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = False
+            else:
+                grade.auto_score = data["grades"].get(grade.name)
+                grade.needs_manual_grade = (grade.manual_score is not None
+                                            or grade.auto_score is None)
+        for comment in snb.comments:
+            if data is not None:
+                comment.auto_comment = data["comments"].get(comment.name)
+        snb.late_submission_penalty = (data or {}).get("late_penalty")
+    gb.db.commit()
+    try:
+        sub = gb.find_submission(lab, student)
+        return float(sub.score), float(sub.max_score)
+    except MissingEntry:  # pragma: no cover
+        return 0.0, 0.0
 
 
 def report_path(course: Path, lab: str) -> Path:
@@ -497,18 +497,20 @@ def autograde(
                 }, sub, reasons))
             results = _run_tasks([t for t, _, _ in tasks], n_workers, progress, lab)
         by_student = {t["student"]: (sub, reasons) for t, sub, reasons in tasks}
-        for result in results:
-            sub, reasons = by_student[result["student"]]
-            outcome = Outcome(sub.student, not result["reasons"],
-                              reasons=reasons + result["reasons"], notes=result["notes"],
-                              seconds=result.get("seconds", 0.0))
-            if outcome.graded:
-                _store(course_path, lab, sub, result)
-                outcome.score, outcome.max_score = _merge(api, lab, result)
-            outcomes.append(outcome)
-        for outcome in outcomes:
-            if not outcome.graded:
-                outcome.score, outcome.max_score = _merge(api, lab, {"student": outcome.student})
+        with warnings.catch_warnings(), _gradebook(api) as gb:
+            warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
+            for result in results:
+                sub, reasons = by_student[result["student"]]
+                outcome = Outcome(sub.student, not result["reasons"],
+                                  reasons=reasons + result["reasons"], notes=result["notes"],
+                                  seconds=result.get("seconds", 0.0))
+                if outcome.graded:
+                    _store(course_path, lab, sub, result)
+                    outcome.score, outcome.max_score = _merge(gb, lab, result)
+                outcomes.append(outcome)
+            for outcome in outcomes:
+                if not outcome.graded:
+                    outcome.score, outcome.max_score = _merge(gb, lab, {"student": outcome.student})
         outcomes.sort(key=lambda o: o.student)
         _save_report(course_path, lab, outcomes)
         return GradingRun(lab, outcomes, iso, n_workers, time.monotonic() - started)
