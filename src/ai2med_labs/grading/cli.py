@@ -103,7 +103,7 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
                     help="folder of <student>/<LAB>/<notebook>.ipynb (nbgrader's submitted/), "
                          "or a zip exported from Moodle or Canvas")
     ag.add_argument("--workers", type=_positive, default=None,
-                    help="parallel graders (default: the number of cores)")
+                    help="parallel graders (default: two per core)")
     ag.add_argument("--timeout", type=_positive, default=600, metavar="S",
                     help="seconds for a whole notebook (default 600)")
     ag.add_argument("--cell-timeout", type=_positive, default=120, metavar="S",

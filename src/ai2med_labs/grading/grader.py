@@ -408,6 +408,12 @@ def _save_report(course: Path, lab: str, outcomes: Iterable[Outcome]) -> None:
     path.write_text(json.dumps(report, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def default_workers() -> int:
+    """Two graders per core: each alternates between nbgrader's own work and waiting for its
+    kernel, so one per core leaves the cores idle about half the time."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def default_hide(course: Path, submissions: Path) -> list[str]:
     """Folders a student's kernel must not see: the course (masters, gradebook, every
     submission), the repository's course, the submissions being graded, and git history."""
@@ -443,7 +449,7 @@ def autograde(
 
     Results go to the course's gradebook and ``autograded/`` folder; the returned
     :class:`GradingRun` says what was graded and what not, and why. ``workers`` defaults to
-    the number of cores; ``sandbox=False`` runs student code without isolation (trusted
+    two per core; ``sandbox=False`` runs student code without isolation (trusted
     notebooks only); ``hide`` adds folders the kernels must not see. Nothing in
     ``submissions`` is changed.
     """
@@ -475,7 +481,7 @@ def autograde(
             iso = Isolation(iso.separate_user, iso.hide_paths, iso.notes + [
                 f"AI2MED_DATA_DIR={data} lies in a folder hidden from student code (the course "
                 "or the submissions): the notebooks cannot load the cohort; move it elsewhere"])
-        n_workers = max(1, min(workers or os.cpu_count() or 1, max(1, len(subs))))
+        n_workers = max(1, min(workers or default_workers(), max(1, len(subs))))
         outcomes: list[Outcome] = []
         tasks = []
         with tempfile.TemporaryDirectory(prefix="ai2med-template-") as tdir:
