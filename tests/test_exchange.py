@@ -9,6 +9,7 @@ carol twice: the second counts, bob after the deadline) -> collect -> autograde
 from __future__ import annotations
 
 import csv
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,6 +113,13 @@ def test_a_term_through_the_exchange(tmp_path):
     timestamps = sorted(p.name for p in (exchange / COURSE_ID / "inbound").iterdir()
                         if p.name.startswith("carol+"))
     assert len(timestamps) == 2 and carol_time.strftime("%Y-%m-%d %H:%M:%S") in timestamps[-1]
+
+    # The same class as a zip (what an LMS hands out): alice regraded from it, same score.
+    archive = shutil.make_archive(str(tmp_path / "class"), "zip", submitted)
+    again = autograde(LAB, Path(archive), course=course, workers=1, progress=False,
+                      students=["alice"], limits=Limits(cell_timeout=60, notebook_timeout=120))
+    assert [o.student for o in again.graded] == ["alice"], again.summary()
+    assert again.graded[0].score == run.outcomes[0].score
 
     files = write_feedback(LAB, course)
     assert len(files) == 3
