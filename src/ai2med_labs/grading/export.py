@@ -34,7 +34,7 @@ def export_grades(out: Path | str, course: Path | None = None, labs: Iterable[st
     """Write the two CSV files; returns their paths. ``labs`` limits the assignments."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ai2med_labs.grading.grader import GradingError, course_api, load_report
+    from ai2med_labs.grading.grader import GradingError, course_api, load_report, require_gradebook
     from ai2med_labs.paths import course_dir
 
     course = Path(course) if course is not None else course_dir()
@@ -43,6 +43,7 @@ def export_grades(out: Path | str, course: Path | None = None, labs: Iterable[st
         raise GradingError(f"--out must name a .csv file, got {out}")
     exercises_out = Path(exercises_out) if exercises_out else out.with_name(out.stem + "_exercises.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
+    require_gradebook(course)
     api = course_api(course)
     rows, ex_rows = [], []
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:

@@ -113,10 +113,11 @@ def collect_feedback(lab: str, course: Path | None = None,
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ai2med_labs.grading.grader import course_api
+    from ai2med_labs.grading.grader import course_api, require_gradebook
     from ai2med_labs.paths import course_dir
 
     course = Path(course) if course is not None else course_dir()
+    require_gradebook(course)
     api = course_api(course)
     wanted = set(students) if students is not None else None
     result: list[NotebookFeedback] = []

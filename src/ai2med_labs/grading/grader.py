@@ -164,6 +164,16 @@ def ensure_assignment(course: Path, lab: str) -> None:
                                f"{result.get('error') or ''}{result.get('log') or ''}")
 
 
+def require_gradebook(course: Path) -> None:
+    """Raise a clear error (instead of letting nbgrader create an empty gradebook) when the
+    course has not been graded yet."""
+    if not (Path(course) / "gradebook.db").is_file():
+        raise GradingError(
+            f"no gradebook in {course}: nothing has been graded yet. Run "
+            "`ai2med-labs autograde LAB --submissions DIR` first."
+        )
+
+
 def _known_labs(course: Path) -> list[str]:
     source = Path(course) / "source"
     return sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
