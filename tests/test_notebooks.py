@@ -132,6 +132,29 @@ def test_release_has_no_solutions_or_hidden_tests(lab: str) -> None:
     assert not leaks, f"labs/{lab} gives away answers:\n  " + "\n  ".join(leaks) + f"\n{FIX_RELEASE}."
 
 
+#: The introduction (lab 00) teaches how grading works with fewer, smaller exercises.
+MIN_AUTOGRADED = {"00-getting-started": 3}
+MIN_AUTOGRADED_DEFAULT = 5  # issues 3 and 4: at least five autograded exercises per lab
+
+
+@pytest.mark.parametrize("lab", lab_params())
+def test_master_has_enough_exercises_and_a_written_answer(lab: str) -> None:
+    cells = [c for path in master_notebooks(lab) for c in nbformat.read(path, as_version=4).cells]
+    autograded = [c for c in cells if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")]
+    written = [c for c in cells if _nbgrader(c).get("grade") and _nbgrader(c).get("solution")]
+    wanted = MIN_AUTOGRADED.get(lab, MIN_AUTOGRADED_DEFAULT)
+    assert len(autograded) >= wanted, (
+        f"{lab}: {len(autograded)} autograded test cell(s); the course asks for at least {wanted}"
+    )
+    assert written, (
+        f"{lab}: no written answer graded by hand (a markdown cell with nbgrader grade and "
+        "solution both true, and points): COURSE.md asks for one where judgement is the skill"
+    )
+    assert all(c.cell_type == "markdown" for c in written), (
+        f"{lab}: a manually graded answer should be a markdown cell"
+    )
+
+
 @pytest.mark.parametrize("lab", lab_params())
 def test_master_opens_with_objectives_and_ends_with_summary(lab: str) -> None:
     for path in master_notebooks(lab):
