@@ -150,18 +150,19 @@ def _scripts_on_path() -> None:
         os.environ["PATH"] = scripts + (os.pathsep + path if path else "")
 
 
-def nbgrader_api(root: Path, *, log_level: str = "WARN") -> Any:
+def nbgrader_api(root: Path, extra: Any = None, *, log_level: str = "WARN") -> Any:
     """An ``nbgrader.apps.NbGraderAPI`` for the course at ``root``.
 
     The course's ``nbgrader_config.py`` (from ``root`` if it has one, else the repository's)
-    is loaded, and the course root is pointed at ``root``, so a temporary copy of the
-    course has its own gradebook and release folders.
+    is loaded, the course root is pointed at ``root``, so a temporary copy of the course has
+    its own gradebook and release folders, and ``extra`` (a traitlets ``Config``) goes on top.
+    Release and grading both build their API here.
     """
     try:
         from nbgrader.apps import NbGraderAPI
     except ImportError as exc:
         raise ReleaseError(
-            "releasing labs needs nbgrader, which is not installed: "
+            "this command needs nbgrader, which is not installed: "
             "pip install 'ai2med-labs[course]' (or the [test] extra)"
         ) from exc
     from traitlets.config import Config
@@ -175,6 +176,8 @@ def nbgrader_api(root: Path, *, log_level: str = "WARN") -> Any:
     overrides.CourseDirectory.root = str(root)
     overrides.NbGraderAPI.log_level = log_level
     config.merge(overrides)
+    if extra is not None:
+        config.merge(extra)
     return NbGraderAPI(config=config)
 
 

@@ -101,26 +101,11 @@ class GradingRun:
 # --- nbgrader course helpers ---------------------------------------------------------------
 
 def course_api(root: Path, extra: Any = None, *, log_level: str = "WARN") -> Any:
-    """An ``NbGraderAPI`` for the course at ``root`` with the course's config (from ``root``
-    if it has one, else ``config_dir``) and ``extra`` (a traitlets ``Config``) on top."""
-    from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    """An ``NbGraderAPI`` for the course at ``root`` with ``extra`` config on top: the one
+    builder in :func:`ai2med_labs.course.nbgrader_api` (every grading course has its config)."""
+    from ai2med_labs.course import nbgrader_api
 
-    from ai2med_labs.course import _scripts_on_path
-
-    _scripts_on_path()
-    root = Path(root).resolve()
-    config = Config()
-    if (root / "nbgrader_config.py").is_file():
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    over = Config()
-    over.CourseDirectory.root = str(root)
-    over.NbGraderAPI.log_level = log_level
-    config.merge(over)
-    if extra is not None:
-        config.merge(extra)
-    return NbGraderAPI(config=config)
+    return nbgrader_api(root, extra, log_level=log_level)
 
 
 def _gradebook(api: Any):
