@@ -21,9 +21,18 @@ pytestmark = pytest.mark.slow
 SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.DOTALL)
 REGION = re.compile(r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION\n?", re.DOTALL)
 
+_LEAK_SOLUTION = """    aucs = {}
+    for column in columns:
+        score = frame[column].fillna(frame[column].median())
+        auc = roc_auc_score(frame[target], score)
+        aucs[column] = max(auc, 1 - auc)
+    return pd.Series(aucs).sort_values(ascending=False)
+"""
+
 #: lab -> answer cell's grade_id -> wrong answers (the code that replaces the solution), each
 #: a string or ``(code, condition)``: a Python expression, evaluated in the kernel, under which
 #: the answer is wrong on this cohort (``len(patients)`` is right when no row is duplicated).
+#: A cell with several solution regions takes a list: one replacement per region, in order.
 WRONG: dict[str, dict[str, list[str]]] = {
     "00-getting-started": {
         "ex1-bmi-answer": [
@@ -45,6 +54,14 @@ WRONG: dict[str, dict[str, list[str]]] = {
             'mgdl_site = cohort.sites.loc[cohort.sites["glucose_unit"] == "mg/dL", "site_name"].iloc[0]\n',
         ],
     },
+    "03-training-a-predictive-model": {
+        "ex6-leak-answer": [
+            # the bottom of the list, a feature typed from memory, and an Index
+            [_LEAK_SOLUTION, "leaky_column = feature_aucs.index[-1]\n"],
+            [_LEAK_SOLUTION, 'leaky_column = "length_of_stay_days"\n'],
+            [_LEAK_SOLUTION, "leaky_column = feature_aucs.index[:1]\n"],
+        ],
+    },
 }
 
 def _gid(cell) -> str | None:
@@ -63,6 +80,15 @@ def _cells(lab: str):
         if meta.get("solution") and cell.cell_type == "code":
             cell.source = SOLUTION.sub(lambda m: m.group(1), solutions[_gid(cell)])
     return release, solutions
+
+
+def _swap(source: str, answer: str | list[str]) -> str:
+    """``source`` with its solution regions replaced by ``answer`` (one string per region)."""
+    parts = iter(answer if isinstance(answer, list) else [answer])
+    swapped, n = REGION.subn(lambda _m: next(parts), source)
+    assert n == (len(answer) if isinstance(answer, list) else 1), (
+        f"{n} solution regions, but {answer!r} replaces a different number")
+    return swapped
 
 
 def _holds(client, expression: str) -> bool:
@@ -106,7 +132,7 @@ def test_visible_checks_catch_wrong_answers(lab: str) -> None:
                     answer, condition = answer if isinstance(answer, tuple) else (answer, "True")
                     if not _holds(client, condition):
                         continue
-                    cell.source = REGION.sub(lambda _m, a=answer: a, solutions[_gid(cell)])
+                    cell.source = _swap(solutions[_gid(cell)], answer)
                     client.execute_cell(cell, i)
                     probe = nbformat.v4.new_code_cell(check.source)
                     try:
