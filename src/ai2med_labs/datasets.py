@@ -152,19 +152,32 @@ def load_cohort(data_dir: str | os.PathLike | None = None) -> Cohort:
     return Cohort(**tables, metadata=_read_metadata(folder))
 
 
+CSV_WRITERS = ("auto", "pyarrow", "pandas")
+
+
 def write_tables(
     cohort: Cohort,
     out_dir: str | os.PathLike,
     file_format: str = "csv",
     on_rows: Callable[[int], None] | None = None,
-    chunk_rows: int = 250_000,
+    chunk_rows: int = 500_000,
+    csv_writer: str = "auto",
 ) -> list[Path]:
     """Write every table and ``cohort.json`` to ``out_dir``; the same cohort gives the same bytes.
 
     ``on_rows`` is called with the number of rows written after each chunk (for a progress bar).
+    ``csv_writer``: ``"pyarrow"`` (fast), ``"pandas"`` (``to_csv``, the reference) or ``"auto"``
+    (pyarrow when installed, else pandas); both write the same bytes.
     """
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"unknown format {file_format!r}: use 'csv' or 'parquet'")
+    if csv_writer not in CSV_WRITERS:
+        raise ValueError(f"unknown csv_writer {csv_writer!r}: use one of {', '.join(CSV_WRITERS)}")
+    from ai2med_labs.synth import arrow_csv
+
+    use_arrow = csv_writer == "pyarrow" or (csv_writer == "auto" and arrow_csv.available())
+    if csv_writer == "pyarrow" and not arrow_csv.available():
+        raise ValueError("csv_writer='pyarrow' needs pyarrow: pip install pyarrow (or use 'pandas')")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -177,13 +190,17 @@ def write_tables(
         else:
             has_time = any(c.dtype == "datetime" for c in TABLES[name])
             date_format = "%Y-%m-%dT%H:%M" if has_time else "%Y-%m-%d"
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                for start in range(0, max(len(frame), 1), chunk_rows):
-                    chunk = frame.iloc[start : start + chunk_rows]
-                    chunk.to_csv(handle, index=False, header=start == 0, date_format=date_format,
-                                 lineterminator="\n")
-                    if on_rows:
-                        on_rows(len(chunk))
+            if use_arrow:
+                with open(path, "wb") as handle:
+                    arrow_csv.write_csv_like_pandas(frame, handle, date_format, chunk_rows, on_rows)
+            else:
+                with open(path, "w", encoding="utf-8", newline="") as handle:
+                    for start in range(0, max(len(frame), 1), chunk_rows):
+                        chunk = frame.iloc[start : start + chunk_rows]
+                        chunk.to_csv(handle, index=False, header=start == 0,
+                                     date_format=date_format, lineterminator="\n")
+                        if on_rows:
+                            on_rows(len(chunk))
         written.append(path)
     meta = dict(cohort.metadata, format=file_format)
     meta_path = out / METADATA_FILE
