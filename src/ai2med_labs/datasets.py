@@ -5,8 +5,9 @@ Where the tables come from, first match wins:
 1. the ``data_dir`` argument;
 2. the environment variable ``AI2MED_DATA_DIR`` (an instructor's cohort for this term,
    made with ``ai2med-labs generate``);
-3. the default cohort shipped inside the installed package;
-4. ``datasets/cohort`` in a checkout of the repository.
+3. the term's cohort named by ``labs/cohort.json`` (see :mod:`ai2med_labs.term`): the
+   shipped cohort (inside the installed package, or ``datasets/cohort`` in a checkout) when
+   the setting names it, else a copy generated on first use into the cache folder.
 
 >>> cohort = load_cohort()                        # doctest: +SKIP
 >>> cohort.patients.shape[0] == cohort.n_patients  # doctest: +SKIP
@@ -28,7 +29,8 @@ import pandas as pd
 
 from ai2med_labs.schema import TABLES
 
-__all__ = ["Cohort", "load_cohort", "load_table", "find_data_dir", "write_tables", "DataNotFound"]
+__all__ = ["Cohort", "load_cohort", "load_table", "find_data_dir", "write_tables", "DataNotFound",
+           "shipped_data_dir"]
 
 ENV_VAR = "AI2MED_DATA_DIR"
 METADATA_FILE = "cohort.json"
@@ -82,6 +84,15 @@ def _packaged_dir() -> Path | None:
     return path if (path / METADATA_FILE).is_file() else None
 
 
+def shipped_data_dir() -> Path | None:
+    """The cohort shipped with ai2med-labs: inside the package, or ``datasets/cohort`` of a checkout."""
+    checkout = Path(__file__).resolve().parents[2] / "datasets" / "cohort"
+    for chosen in (_packaged_dir(), checkout):
+        if chosen is not None and (chosen / METADATA_FILE).is_file():
+            return chosen
+    return None
+
+
 def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """The folder the tables are read from (see the module docstring for the order)."""
     if data_dir is not None:
@@ -89,15 +100,16 @@ def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     elif os.environ.get(ENV_VAR):
         chosen, source = Path(os.environ[ENV_VAR]), f"the environment variable {ENV_VAR}"
     else:
-        checkout = Path(__file__).resolve().parents[2] / "datasets" / "cohort"
-        for chosen in (_packaged_dir(), checkout):
-            if chosen is not None and (chosen / METADATA_FILE).is_file():
-                return chosen
-        raise DataNotFound(
-            "the default cohort is not installed and this is not a checkout of ai2med-labs. "
-            "Make a cohort with `ai2med-labs generate --patients 3000 --out DIR` and set "
-            f"{ENV_VAR}=DIR."
-        )
+        from ai2med_labs.term import course_cohort_dir, course_setting
+
+        try:
+            return course_cohort_dir(course_setting())
+        except FileNotFoundError:
+            raise DataNotFound(
+                "the default cohort is not installed and this is not a checkout of ai2med-labs. "
+                "Make a cohort with `ai2med-labs generate --patients 3000 --out DIR` and set "
+                f"{ENV_VAR}=DIR."
+            ) from None
     if not (chosen / METADATA_FILE).is_file():
         raise DataNotFound(
             f"{chosen} (from {source}) holds no cohort: {METADATA_FILE} is missing. "
