@@ -51,6 +51,19 @@ def _need_nbgrader() -> None:
         raise FileNotFoundError(
             "grading needs nbgrader, which is not installed: pip install 'ai2med-labs[course]'"
         ) from None
+    _quiet_sqlalchemy()
+
+
+def _quiet_sqlalchemy() -> None:
+    """nbgrader's gradebook makes SQLAlchemy warn (SAWarning) about its own session use; the
+    warnings say nothing an instructor can act on, so the commands do not print them."""
+    import warnings
+
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:  # pragma: no cover
+        return
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def _cmd_autograde(args: argparse.Namespace) -> int:
@@ -82,8 +95,16 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 def _cmd_grades(args: argparse.Namespace) -> int:
     _need_nbgrader()
-    from ai2med_labs.grading.export import export_grades
+    from ai2med_labs.grading.export import collect_grades, export_grades
 
+    if args.format != "csv":
+        from ai2med_labs.grading.lms import write_lms_grades
+
+        rows, _, roster = collect_grades(_course(args), args.lab or None)
+        path = write_lms_grades(args.out, args.format, rows, roster)
+        print(f"wrote {path} ({args.format} gradebook import: one row per student, one column per "
+              "lab, scores after the late penalty)")
+        return 0
     main_csv, ex_csv = export_grades(args.out, _course(args), args.lab or None, args.exercises)
     print(f"wrote {main_csv} (one row per student and lab) and {ex_csv} (one row per exercise)")
     return 0
@@ -140,6 +161,9 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
     gr.add_argument("--exercises", type=Path, metavar="FILE.csv",
                     help="the per-exercise file (default: FILE_exercises.csv beside --out)")
     gr.add_argument("--lab", action="append", help="only this lab (repeatable)")
+    gr.add_argument("--format", choices=["csv", "moodle", "canvas"], default="csv",
+                    help="csv (default): this course's two files; moodle or canvas: the file "
+                         "that platform's gradebook imports")
     gr.add_argument("--course", type=Path, help=course_help)
     gr.set_defaults(func=_cmd_grades)
 
