@@ -101,3 +101,34 @@ def test_canvas_file_has_the_gradebook_layout_and_points_possible(course, tmp_pa
 def test_collect_grades_lists_the_roster(course):
     _, _, roster = collect_grades(course)
     assert [s["student_id"] for s in roster] == sorted(STUDENTS)
+
+
+def test_feedback_with_a_misspelt_lab_lists_the_labs(course, capsys):
+    assert main(["feedback", "00-lba", "--course", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert "no lab '00-lba'" in err and "Did you mean 00-lab?" in err and "Graded labs: 00-lab" in err
+    assert "autograde 00-lba" not in err
+
+
+def test_feedback_zip_has_moodles_feedback_folders(course, tmp_path):
+    import zipfile
+
+    from ai2med_labs.grading.feedback import write_feedback_zip
+
+    files = []
+    for student in ("4242", "bo"):
+        folder = course / "feedback" / student / LAB
+        folder.mkdir(parents=True)
+        (folder / f"{LAB}.html").write_text("<p>ok</p>")
+        files.append(folder / f"{LAB}.html")
+    submitted = course / "submitted" / "4242" / LAB
+    submitted.mkdir(parents=True)
+    (submitted / ".lms.json").write_text(json.dumps(
+        {"lms": "moodle", "full_name": "Zoë Müller", "participant_id": "4242",
+         "folder": "Zoë Müller_4242_assignsubmission_file_"}), encoding="utf-8")
+    archive = write_feedback_zip(LAB, tmp_path / "feedback.zip", files, course)
+    with zipfile.ZipFile(archive) as zf:
+        assert sorted(zf.namelist()) == [f"Zoë Müller_4242_assignsubmission_file_/{LAB}.html",
+                                         f"bo_bo_assignsubmission_file_/{LAB}.html"]
+    with pytest.raises(ValueError, match="nothing was overwritten"):
+        write_feedback_zip(LAB, archive, files, course)
