@@ -38,6 +38,12 @@ def _positive_int(text: str) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ai2med_labs.synth import write_cohort
 
+    if args.patients is None or args.seed is None:  # the term's cohort (labs/cohort.json)
+        from ai2med_labs.term import course_setting
+
+        setting = course_setting()
+        args.patients = setting.n_patients if args.patients is None else args.patients
+        args.seed = setting.seed if args.seed is None else args.seed
     write_cohort(
         n_patients=args.patients,
         seed=args.seed,
@@ -63,10 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = sub.add_parser("generate", help="write a synthetic patient cohort")
-    gen.add_argument("--patients", type=_positive_int, required=True, metavar="N",
-                     help="number of patients (a positive whole number)")
-    gen.add_argument("--seed", type=int, default=2024, metavar="S",
-                     help="random seed; the same seed gives the same files (default 2024)")
+    gen.add_argument("--patients", type=_positive_int, default=None, metavar="N",
+                     help="number of patients (default: the term's, from labs/cohort.json)")
+    gen.add_argument("--seed", type=int, default=None, metavar="S",
+                     help="random seed; the same seed gives the same files "
+                          "(default: the term's, from labs/cohort.json)")
     gen.add_argument("--out", type=Path, required=True, metavar="DIR",
                      help="folder to write the tables and data card into")
     gen.add_argument("--format", choices=["csv", "parquet"], default="csv",

@@ -5,8 +5,9 @@ Where the tables come from, first match wins:
 1. the ``data_dir`` argument;
 2. the environment variable ``AI2MED_DATA_DIR`` (an instructor's cohort for this term,
    made with ``ai2med-labs generate``);
-3. the default cohort shipped inside the installed package;
-4. ``datasets/cohort`` in a checkout of the repository.
+3. the term's cohort named by ``labs/cohort.json`` (see :mod:`ai2med_labs.term`): the
+   shipped cohort (inside the installed package, or ``datasets/cohort`` in a checkout) when
+   the setting names it, else a copy generated on first use into the cache folder.
 
 >>> cohort = load_cohort()                        # doctest: +SKIP
 >>> cohort.patients.shape[0] == cohort.n_patients  # doctest: +SKIP
@@ -28,7 +29,8 @@ import pandas as pd
 
 from ai2med_labs.schema import TABLES
 
-__all__ = ["Cohort", "load_cohort", "load_table", "find_data_dir", "write_tables", "DataNotFound"]
+__all__ = ["Cohort", "load_cohort", "load_table", "find_data_dir", "write_tables", "DataNotFound",
+           "shipped_data_dir"]
 
 ENV_VAR = "AI2MED_DATA_DIR"
 METADATA_FILE = "cohort.json"
@@ -82,6 +84,15 @@ def _packaged_dir() -> Path | None:
     return path if (path / METADATA_FILE).is_file() else None
 
 
+def shipped_data_dir() -> Path | None:
+    """The cohort shipped with ai2med-labs: inside the package, or ``datasets/cohort`` of a checkout."""
+    checkout = Path(__file__).resolve().parents[2] / "datasets" / "cohort"
+    for chosen in (_packaged_dir(), checkout):
+        if chosen is not None and (chosen / METADATA_FILE).is_file():
+            return chosen
+    return None
+
+
 def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """The folder the tables are read from (see the module docstring for the order)."""
     if data_dir is not None:
@@ -89,15 +100,16 @@ def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     elif os.environ.get(ENV_VAR):
         chosen, source = Path(os.environ[ENV_VAR]), f"the environment variable {ENV_VAR}"
     else:
-        checkout = Path(__file__).resolve().parents[2] / "datasets" / "cohort"
-        for chosen in (_packaged_dir(), checkout):
-            if chosen is not None and (chosen / METADATA_FILE).is_file():
-                return chosen
-        raise DataNotFound(
-            "the default cohort is not installed and this is not a checkout of ai2med-labs. "
-            "Make a cohort with `ai2med-labs generate --patients 3000 --out DIR` and set "
-            f"{ENV_VAR}=DIR."
-        )
+        from ai2med_labs.term import course_cohort_dir, course_setting
+
+        try:
+            return course_cohort_dir(course_setting())
+        except FileNotFoundError:
+            raise DataNotFound(
+                "the default cohort is not installed and this is not a checkout of ai2med-labs. "
+                "Make a cohort with `ai2med-labs generate --patients 3000 --out DIR` and set "
+                f"{ENV_VAR}=DIR."
+            ) from None
     if not (chosen / METADATA_FILE).is_file():
         raise DataNotFound(
             f"{chosen} (from {source}) holds no cohort: {METADATA_FILE} is missing. "
@@ -152,19 +164,32 @@ def load_cohort(data_dir: str | os.PathLike | None = None) -> Cohort:
     return Cohort(**tables, metadata=_read_metadata(folder))
 
 
+CSV_WRITERS = ("auto", "pyarrow", "pandas")
+
+
 def write_tables(
     cohort: Cohort,
     out_dir: str | os.PathLike,
     file_format: str = "csv",
     on_rows: Callable[[int], None] | None = None,
-    chunk_rows: int = 250_000,
+    chunk_rows: int = 500_000,
+    csv_writer: str = "auto",
 ) -> list[Path]:
     """Write every table and ``cohort.json`` to ``out_dir``; the same cohort gives the same bytes.
 
     ``on_rows`` is called with the number of rows written after each chunk (for a progress bar).
+    ``csv_writer``: ``"pyarrow"`` (fast), ``"pandas"`` (``to_csv``, the reference) or ``"auto"``
+    (pyarrow when installed, else pandas); both write the same bytes.
     """
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"unknown format {file_format!r}: use 'csv' or 'parquet'")
+    if csv_writer not in CSV_WRITERS:
+        raise ValueError(f"unknown csv_writer {csv_writer!r}: use one of {', '.join(CSV_WRITERS)}")
+    from ai2med_labs.synth import arrow_csv
+
+    use_arrow = csv_writer == "pyarrow" or (csv_writer == "auto" and arrow_csv.available())
+    if csv_writer == "pyarrow" and not arrow_csv.available():
+        raise ValueError("csv_writer='pyarrow' needs pyarrow: pip install pyarrow (or use 'pandas')")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -177,13 +202,17 @@ def write_tables(
         else:
             has_time = any(c.dtype == "datetime" for c in TABLES[name])
             date_format = "%Y-%m-%dT%H:%M" if has_time else "%Y-%m-%d"
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                for start in range(0, max(len(frame), 1), chunk_rows):
-                    chunk = frame.iloc[start : start + chunk_rows]
-                    chunk.to_csv(handle, index=False, header=start == 0, date_format=date_format,
-                                 lineterminator="\n")
-                    if on_rows:
-                        on_rows(len(chunk))
+            if use_arrow:
+                with open(path, "wb") as handle:
+                    arrow_csv.write_csv_like_pandas(frame, handle, date_format, chunk_rows, on_rows)
+            else:
+                with open(path, "w", encoding="utf-8", newline="") as handle:
+                    for start in range(0, max(len(frame), 1), chunk_rows):
+                        chunk = frame.iloc[start : start + chunk_rows]
+                        chunk.to_csv(handle, index=False, header=start == 0,
+                                     date_format=date_format, lineterminator="\n")
+                        if on_rows:
+                            on_rows(len(chunk))
         written.append(path)
     meta = dict(cohort.metadata, format=file_format)
     meta_path = out / METADATA_FILE

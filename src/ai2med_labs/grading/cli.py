@@ -1,4 +1,5 @@
-"""The grading commands of ``ai2med-labs``: ``autograde``, ``feedback`` and ``grades``.
+"""The grading commands of ``ai2med-labs``: ``autograde``, ``feedback``, ``grades``,
+``students remove`` and ``marking``.
 
 Run from the repository root (or set ``AI2MED_REPO``); the gradebook and the graded
 copies live in the course folder ``autograder/``.
@@ -51,6 +52,19 @@ def _need_nbgrader() -> None:
         raise FileNotFoundError(
             "grading needs nbgrader, which is not installed: pip install 'ai2med-labs[course]'"
         ) from None
+    _quiet_sqlalchemy()
+
+
+def _quiet_sqlalchemy() -> None:
+    """nbgrader's gradebook makes SQLAlchemy warn (SAWarning) about its own session use; the
+    warnings say nothing an instructor can act on, so the commands do not print them."""
+    import warnings
+
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:  # pragma: no cover
+        return
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def _cmd_autograde(args: argparse.Namespace) -> int:
@@ -77,15 +91,47 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
         print(f"wrote {path.relative_to(course.parent) if course.parent in path.parents else path}")
     print(f"{len(written)} feedback file(s) for {args.lab}; hidden tests and solutions are not "
           "in them. Return them with `nbgrader release_feedback` or your learning platform.")
+    if args.zip:
+        from ai2med_labs.grading.feedback import write_feedback_zip
+
+        archive = write_feedback_zip(args.lab, args.zip, written, course)
+        print(f"wrote {archive}: upload it in Moodle with 'Upload multiple feedback files in a zip'")
     return 0
 
 
 def _cmd_grades(args: argparse.Namespace) -> int:
     _need_nbgrader()
-    from ai2med_labs.grading.export import export_grades
+    from ai2med_labs.grading.export import collect_grades, export_grades
 
+    if args.format != "csv":
+        from ai2med_labs.grading.lms import write_lms_grades
+
+        rows, _, roster = collect_grades(_course(args), args.lab or None)
+        path = write_lms_grades(args.out, args.format, rows, roster)
+        print(f"wrote {path} ({args.format} gradebook import: one row per student, one column per "
+              "lab, scores after the late penalty)")
+        return 0
     main_csv, ex_csv = export_grades(args.out, _course(args), args.lab or None, args.exercises)
     print(f"wrote {main_csv} (one row per student and lab) and {ex_csv} (one row per exercise)")
+    return 0
+
+
+def _cmd_students_remove(args: argparse.Namespace) -> int:
+    _need_nbgrader()
+    from ai2med_labs.grading.roster import remove_student
+
+    for student in args.student:
+        print(remove_student(student, _course(args), force=args.force))
+    return 0
+
+
+def _cmd_marking(args: argparse.Namespace) -> int:
+    _need_nbgrader()
+    from ai2med_labs.grading.marking import write_marking_sheet
+
+    path, answers = write_marking_sheet(args.lab, _course(args), args.out)
+    print(f"wrote {path}: {answers} written answer(s) beside the mark scheme; grade them in the "
+          "formgrader's Manual Grading view")
     return 0
 
 
@@ -129,6 +175,8 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
                     "or solutions.")
     fb.add_argument("lab")
     fb.add_argument("--student", action="append", metavar="ID")
+    fb.add_argument("--zip", type=Path, metavar="FILE.zip",
+                    help="also zip the files in the layout of Moodle's feedback-files upload")
     fb.add_argument("--course", type=Path, help=course_help)
     fb.set_defaults(func=_cmd_feedback)
 
@@ -140,8 +188,33 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
     gr.add_argument("--exercises", type=Path, metavar="FILE.csv",
                     help="the per-exercise file (default: FILE_exercises.csv beside --out)")
     gr.add_argument("--lab", action="append", help="only this lab (repeatable)")
+    gr.add_argument("--format", choices=["csv", "moodle", "canvas"], default="csv",
+                    help="csv (default): this course's two files; moodle or canvas: the file "
+                         "that platform's gradebook imports")
     gr.add_argument("--course", type=Path, help=course_help)
     gr.set_defaults(func=_cmd_grades)
+
+    st = subparsers.add_parser("students", help="manage the class list in the gradebook")
+    st_sub = st.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rm = st_sub.add_parser(
+        "remove", help="remove a renamed or withdrawn student's rows from the gradebook",
+        description="Remove students from the gradebook. A student with graded submissions is "
+                    "refused unless --force (their grades are then deleted); files on disk stay.")
+    rm.add_argument("student", nargs="+", metavar="ID")
+    rm.add_argument("--force", action="store_true", help="also delete their submissions' grades")
+    rm.add_argument("--course", type=Path, help=course_help)
+    rm.set_defaults(func=_cmd_students_remove)
+
+    mk = subparsers.add_parser(
+        "marking", help="one HTML page per lab: every written answer beside its mark scheme",
+        description="Write marking/<LAB>.html: for each hand-graded written answer, the mark "
+                    "scheme from the master and every student's answer (from autograded/, else "
+                    "submitted/), for graders working in the formgrader.")
+    mk.add_argument("lab")
+    mk.add_argument("--out", type=Path, metavar="FILE.html",
+                    help="where to write (default: autograder/marking/<LAB>.html)")
+    mk.add_argument("--course", type=Path, help=course_help)
+    mk.set_defaults(func=_cmd_marking)
 
 
 if __name__ == "__main__":  # pragma: no cover

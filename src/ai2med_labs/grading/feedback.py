@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ExerciseFeedback", "NotebookFeedback", "collect_feedback", "render_html",
-           "render_markdown", "write_feedback", "secret_lines"]
+           "render_markdown", "write_feedback", "write_feedback_zip", "secret_lines"]
 
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
 _SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
@@ -127,8 +127,7 @@ def collect_feedback(lab: str, course: Path | None = None,
         except MissingEntry:
             from ai2med_labs.grading.grader import GradingError
 
-            raise GradingError(f"the gradebook has no lab {lab!r}: autograde it first "
-                               f"(ai2med-labs autograde {lab} --submissions DIR)") from None
+            raise GradingError(_unknown_lab_message(lab, course, [a.name for a in gb.assignments])) from None
         secrets = {nb.name: secret_lines(nb, course / "source" / lab / f"{nb.name}.ipynb")
                    for nb in assignment.notebooks}
         for sub in sorted(assignment.submissions, key=lambda s: s.student.id):
@@ -220,6 +219,58 @@ def render_html(fb: NotebookFeedback) -> str:
         "<p><small>Hidden tests are not shown. Each failed exercise shows the check's "
         "message: what it expected and a hint.</small></p></body></html>\n"
     )
+
+
+def _unknown_lab_message(lab: str, course: Path, graded: list[str]) -> str:
+    """Why ``lab`` has no feedback: a misspelling (with the real names) or not graded yet."""
+    import difflib
+
+    source = Path(course) / "source"
+    known = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+    if lab in known:
+        return (f"{lab} has not been graded yet: autograde it first "
+                f"(ai2med-labs autograde {lab} --submissions DIR)")
+    close = difflib.get_close_matches(lab, sorted(set(known) | set(graded)), n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return (f"no lab {lab!r}.{hint} Graded labs: {', '.join(sorted(graded)) or '(none)'}; "
+            f"labs of the course: {', '.join(known) or '(none)'}")
+
+
+def write_feedback_zip(lab: str, out: Path | str, files: Iterable[Path], course: Path | None = None) -> Path:
+    """Zip the feedback files in the layout Moodle's "Upload multiple feedback files in a zip"
+    takes: one folder per student named as in Moodle's download,
+    ``<Full Name>_<participant id>_assignsubmission_file_/<file>``.
+
+    The name and id come from the Moodle zip the class was graded from (``.lms.json`` in the
+    submission); a student without one gets ``<student id>_<student id>_assignsubmission_file_``
+    (right when the student id is the Moodle participant id, as from a Moodle zip). An existing
+    ``out`` is never overwritten.
+    """
+    import zipfile
+
+    from ai2med_labs.grading.submissions import lms_identity
+    from ai2med_labs.paths import course_dir
+
+    course = Path(course) if course is not None else course_dir()
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise ValueError(f"--zip must name a .zip file, got {out}")
+    if out.exists():
+        raise ValueError(f"{out} exists; give another --zip name (nothing was overwritten)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            student = path.parent.parent.name
+            identity = {}
+            for origin in ("submitted", "autograded"):
+                identity = lms_identity(course / origin / student / lab) or identity
+                if identity:
+                    break
+            folder = identity.get("folder") or (
+                f"{identity.get('full_name', student)}_{identity.get('participant_id', student)}"
+                "_assignsubmission_file_")
+            zf.write(path, f"{folder}/{path.name}")
+    return out
 
 
 def write_feedback(lab: str, course: Path | None = None,

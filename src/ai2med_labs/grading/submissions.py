@@ -4,9 +4,20 @@ A folder holds ``<student>/<LAB>/<notebook>.ipynb`` (and any support files, and 
 ``timestamp.txt``). A zip may hold the same layout (optionally inside one top folder), or
 what a learning platform exports:
 
-- Moodle: ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb``: the student is ``<id>``;
-- Canvas: ``<login>_<id>_<sub>_<notebook>.ipynb`` flat (``late`` may follow the login):
-  the student is ``<login>``.
+- Moodle ("Download all submissions"): ``<Full Name>_<participant id>_assignsubmission_file_/
+  <notebook>.ipynb``: the student is ``<participant id>`` (what Moodle's feedback upload
+  needs back);
+- Canvas ("Download Submissions"): ``<login>_<user id>_<submission id>_<notebook>.ipynb`` flat
+  (``late`` may follow the login): the student is ``<login>``.
+
+What the platform records is kept: the student's full name, login and platform ids go to
+``<student>/<lab>/.lms.json`` (see :func:`lms_identity`), and the submission time, the
+zip entry's modification time (both platforms stamp the file with its upload time; zip
+times have no time zone, ``zip_timezone`` says which), to nbgrader's ``timestamp.txt``, so
+the late penalty applies. Renamed uploads are accepted: ``lab (1).ipynb`` and ``lab-1.ipynb``
+become ``lab.ipynb``, and a student's only notebook, whatever its name, becomes the lab's
+notebook when the lab has one (``expected``). Nothing is overwritten: when the right name is
+taken, the renamed file keeps its name.
 
 Nothing in the input is changed: a zip is unpacked (with size and path checks) into a
 temporary folder.
@@ -17,6 +28,8 @@ temporary folder.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import shutil
 import tempfile
@@ -24,9 +37,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Submission", "SubmissionError", "find_submissions", "unpack_zip", "valid_student_id"]
+__all__ = ["Submission", "SubmissionError", "find_submissions", "unpack_zip", "valid_student_id",
+           "lms_identity", "LMS_FILE"]
 
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
+# Letters of any alphabet (é, ü, ø ...), digits and _.@+- : nbgrader stores ids as text and
+# uses them as folder names, which take any letter.
+_STUDENT_ID = re.compile(r"^[^\W_][\w.@+-]{0,63}$")
+LMS_FILE = ".lms.json"
+_RENAMED = re.compile(r"^(?P<stem>.+?)(?: \(\d+\)|-\d+)(?P<ext>\.ipynb)$")
 MAX_ZIP_BYTES = 2 * 1024**3
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
 
@@ -49,14 +67,42 @@ class Submission:
 def valid_student_id(name: str) -> bool:
     """nbgrader ids are used in paths and the database: letters, digits and ``_.@+-``.
 
-    >>> valid_student_id("alice_01"), valid_student_id("../bob")
-    (True, False)
+    >>> valid_student_id("alice_01"), valid_student_id("../bob"), valid_student_id("zoë.müller")
+    (True, False, True)
     """
     return bool(_STUDENT_ID.match(name)) and name not in {".", ".."}
 
 
-def unpack_zip(archive: Path, lab: str, dest: Path) -> Path:
-    """Unpack an LMS or nbgrader zip into ``dest/<student>/<lab>/`` and return ``dest``."""
+def lms_identity(submission_folder: Path) -> dict:
+    """What the platform said about a submission unpacked from its zip (``{}`` if nothing):
+    ``lms`` ("moodle" or "canvas"), ``full_name``, ``participant_id`` (Moodle), ``login``,
+    ``user_id``, ``late`` (Canvas), ``folder`` (the name in the download)."""
+    path = Path(submission_folder) / LMS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _expected_notebooks(lab: str) -> list[str]:
+    """The notebook names of ``lab``'s master, when this runs in the course repository."""
+    try:
+        from ai2med_labs.paths import course_dir
+
+        return sorted(p.name for p in (course_dir() / "source" / lab).glob("*.ipynb"))
+    except Exception:  # not in a course: renamed files are then only un-suffixed
+        return []
+
+
+def unpack_zip(archive: Path, lab: str, dest: Path, expected: list[str] | None = None,
+               zip_timezone: dt.tzinfo = dt.timezone.utc) -> Path:
+    """Unpack an LMS or nbgrader zip into ``dest/<student>/<lab>/`` and return ``dest``.
+
+    ``expected``: the lab's notebook names (default: from the course's master, if found).
+    """
+    expected = _expected_notebooks(lab) if expected is None else expected
+    identities: dict[Path, dict] = {}
+    times: dict[Path, dt.datetime] = {}
     archive = Path(archive)
     try:
         zf = zipfile.ZipFile(archive)
@@ -87,11 +133,52 @@ def unpack_zip(archive: Path, lab: str, dest: Path) -> Path:
             target = _zip_target(parts, lab)
             if target is None:
                 continue
+            identity = _identity(parts)
+            folder = dest.joinpath(*target.parts[:2])  # dest/<student>/<lab>
+            if identity:
+                identities[folder] = identity
+                stamp = dt.datetime(*member.date_time, tzinfo=zip_timezone).astimezone(dt.timezone.utc)
+                times[folder] = max(times.get(folder, stamp), stamp)
             out = dest / target
             out.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(member) as src, open(out, "wb") as dst:
                 shutil.copyfileobj(src, dst)
+    for folder, identity in identities.items():
+        (folder / LMS_FILE).write_text(json.dumps(identity, ensure_ascii=False, indent=1), encoding="utf-8")
+        stamp = folder / "timestamp.txt"
+        if not stamp.exists():  # nbgrader's own file, if the zip had one, wins
+            stamp.write_text(times[folder].strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    for lab_dir in sorted({p.parent for p in dest.glob(f"*/{lab}/*.ipynb")}):
+        _undo_renames(lab_dir, expected)
     return dest
+
+
+def _identity(parts: list[str]) -> dict:
+    """The platform's record of a student, from a zip member's path (``{}`` for nbgrader's layout)."""
+    if len(parts) >= 2:
+        moodle = _MOODLE.match(parts[0])
+        if moodle:
+            return {"lms": "moodle", "full_name": moodle.group("name"),
+                    "participant_id": moodle.group("id"), "folder": parts[0]}
+        return {}
+    canvas = _CANVAS.match(parts[0])
+    if canvas:
+        return {"lms": "canvas", "login": canvas.group("login"), "user_id": canvas.group("id"),
+                "submission_id": canvas.group("sub"), "late": "_late_" in parts[0]}
+    return {}
+
+
+def _undo_renames(lab_dir: Path, expected: list[str]) -> None:
+    """``lab (1).ipynb`` / ``lab-1.ipynb`` -> ``lab.ipynb``; a lone notebook -> the lab's one."""
+    for path in sorted(lab_dir.glob("*.ipynb")):
+        match = _RENAMED.match(path.name)
+        if match and path.name not in expected:
+            target = lab_dir / (match.group("stem") + match.group("ext"))
+            if not target.exists():
+                path.rename(target)
+    notebooks = sorted(lab_dir.glob("*.ipynb"))
+    if len(expected) == 1 and len(notebooks) == 1 and notebooks[0].name != expected[0]:
+        notebooks[0].rename(lab_dir / expected[0])
 
 
 _MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assign\w*_?$")

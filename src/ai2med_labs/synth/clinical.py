@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ai2med_labs.synth import reference as ref
-from ai2med_labs.synth.people import CONDITION_NAMES, Traits
+from ai2med_labs.synth.people import CONDITION_NAMES, Traits, numbered_ids
 from ai2med_labs.synth.risk import diabetes_logit, expit, readmission_logit
 
 __all__ = ["Admissions", "draw_admissions", "identifiers", "encounters_table", "observations_table",
@@ -148,7 +148,7 @@ def _days(values: np.ndarray) -> np.ndarray:
 
 def identifiers(prefix: str, n: int, digits: int) -> np.ndarray:
     """``prefix`` followed by 1..n, zero-padded to ``digits``: ``identifiers("E", 2, 3)`` is E001, E002."""
-    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), digits)).astype(object)
+    return numbered_ids(prefix, n, digits)
 
 
 def encounters_table(rng: np.random.Generator, a: Admissions, patient_ids: np.ndarray,
@@ -168,7 +168,7 @@ def encounters_table(rng: np.random.Generator, a: Admissions, patient_ids: np.nd
         "admission_type": np.where(a.emergency, "emergency", "elective").astype(object),
         "discharge_disposition": np.array(["home", "care home", "transfer", "died"], dtype=object)[a.disposition],
         "followup_contacts_30d": contacts.astype(np.int64),
-    })
+    }, copy=False)
 
 
 def _creatinine_from_egfr(egfr: np.ndarray, age: np.ndarray, male: np.ndarray) -> np.ndarray:
@@ -211,6 +211,9 @@ class ObservationArrays:
 
     def repeat(self, counts: np.ndarray) -> ObservationArrays:
         """Each observation ``counts`` times (0 drops it, 2 enters it twice)."""
+        if counts.size and counts.min() >= 1 and counts.max() <= 2:  # a few copies: insert them
+            twice = np.flatnonzero(counts == 2)
+            return ObservationArrays(**{k: np.insert(v, twice + 1, v[twice]) for k, v in self.__dict__.items()})
         return ObservationArrays(**{k: np.repeat(v, counts) for k, v in self.__dict__.items()})
 
 
@@ -294,15 +297,17 @@ def observations_table(rng: np.random.Generator, a: Admissions, t: Traits,
         if name == "glucose":
             mass_value = np.round(np.clip(value, low, high) * ref.MMOL_TO_MG_DL_GLUCOSE)
             values[:, b] = np.where(mg_dl_site, mass_value, values[:, b])
-    encounter, block = np.nonzero(measured)
-    encounter = encounter.astype(np.int32)
-    when_of_block = np.array([when for _, _, when, _ in blocks])
+    # Read in row order, the measured cells give each admission's rows together, in time order.
+    encounter = np.repeat(np.arange(n, dtype=np.int32), measured.sum(axis=1))
+    block = np.broadcast_to(np.arange(len(blocks), dtype=np.int8), measured.shape)[measured]
+    when_of_block = np.array([when for _, _, when, _ in blocks], dtype=np.int32)
     times = np.column_stack([admit_minute, lab_minute, discharge_minute])  # columns ADMIT, LAB, DISCHARGE
     kind_of_block = np.array([names.index(name) for name, _, _, _ in blocks], dtype=np.int8)
     kind = kind_of_block[block]
     kind[(kind == names.index("glucose")) & mg_dl_site[encounter]] = GLUCOSE_MASS_KIND
+    minute = np.take(times, when_of_block, axis=1)[measured]
     return ObservationArrays(encounter=encounter, patient=p[encounter].astype(np.int32),
-                             site=a.site[encounter].astype(np.int8), minute=times[encounter, when_of_block[block]],
+                             site=a.site[encounter].astype(np.int8), minute=minute,
                              kind=kind, value=values[measured])
 
 
@@ -319,12 +324,12 @@ def observation_frame(obs: ObservationArrays, patient_ids: np.ndarray, encounter
         "patient_id": pd.Categorical.from_codes(obs.patient, categories=patient_ids),
         "encounter_id": pd.Categorical.from_codes(obs.encounter, categories=encounter_id),
         "site_id": pd.Categorical.from_codes(obs.site, categories=site_ids),
-        "effective_time": obs.minute.astype("datetime64[m]").astype("datetime64[ns]"),
+        "effective_time": (obs.minute.astype(np.int64) * 60_000_000_000).view("datetime64[ns]"),
         "loinc_code": pd.Categorical.from_codes(obs.kind, categories=[x.loinc_code for x in types]),
         "name": pd.Categorical.from_codes(name_code, categories=names),
         "value": obs.value,
         "unit": pd.Categorical.from_codes(unit_code, categories=units),
-    })
+    }, copy=False)
 
 
 def conditions_table(rng: np.random.Generator, a: Admissions, t: Traits, patient_ids: np.ndarray,
@@ -344,7 +349,7 @@ def conditions_table(rng: np.random.Generator, a: Admissions, t: Traits, patient
         "icd10_code": codes[condition_index],
         "description": titles[condition_index],
         "recorded_date": date,
-    })
+    }, copy=False)
     atc = np.array([ref.MEDICATIONS[c][0] for c in CONDITION_NAMES], dtype=object)
     drug = np.array([ref.MEDICATIONS[c][1] for c in CONDITION_NAMES], dtype=object)
     treated = rng.random(patient_index.shape[0]) < 0.9  # not every condition is treated
@@ -355,7 +360,7 @@ def conditions_table(rng: np.random.Generator, a: Admissions, t: Traits, patient
         "atc_code": atc[condition_index[treated]],
         "drug_name": drug[condition_index[treated]],
         "start_date": date[treated],
-    })
+    }, copy=False)
     return conditions, medications
 
 
@@ -368,7 +373,7 @@ def outcome_tables(rng: np.random.Generator, a: Admissions, t: Traits, patient_i
         "patient_id": patient_ids[a.patient[alive]],
         "readmitted_30d": a.readmitted[alive].astype(np.int64),
         "readmission_risk": a.risk[alive],
-    })
+    }, copy=False)
     at_risk = np.flatnonzero(~t.conditions[:, CONDITION_NAMES.index("t2d")])
     risk = expit(diabetes_logit(
         age=t.age[at_risk], bmi=t.bmi[at_risk], hba1c=t.hba1c[at_risk],
@@ -380,5 +385,5 @@ def outcome_tables(rng: np.random.Generator, a: Admissions, t: Traits, patient_i
         "index_date": _days(t.index_day[at_risk]),
         "t2d_onset_5y": onset.astype(np.int64),
         "t2d_risk": risk,
-    })
+    }, copy=False)
     return readmissions, diabetes

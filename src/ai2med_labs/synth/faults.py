@@ -111,17 +111,17 @@ def apply_faults(rng: np.random.Generator, tables: dict[str, pd.DataFrame],
     patients = tables["patients"]
     age = (patients["birth_date"].max() - patients["birth_date"]).dt.days.to_numpy() / 365.25
     unrecorded = smoking_rng.random(len(patients)) < np.clip(0.04 + 0.003 * age, 0, 0.6)
-    if faults.missingness:
-        patients["smoking_status"] = patients["smoking_status"].where(~unrecorded, None)
+    if faults.missingness:  # in place: a new column would split, then re-copy, the text block
+        patients.loc[unrecorded, "smoking_status"] = None
 
     enc = tables["encounters"]
     chosen = _pick_some(typo_rng, len(enc), RATES["category_typos"])
     typo_choice = typo_rng.integers(0, 4, chosen.shape[0])
     if faults.category_typos:
         variants = {ward: ward_variants(ward) for ward in ref.WARDS}
-        wards = enc["ward"].to_numpy().copy()
-        wards[chosen] = [variants[w][k] for w, k in zip(wards[chosen], typo_choice)]
-        enc["ward"] = wards
+        wards = enc["ward"].to_numpy()[chosen]
+        column = enc.columns.get_loc("ward")
+        enc.iloc[chosen, column] = np.array([variants[w][k] for w, k in zip(wards, typo_choice)], dtype=object)
     if not faults.leakage:
         tables["encounters"] = enc.drop(columns="followup_contacts_30d")
 
@@ -130,5 +130,7 @@ def apply_faults(rng: np.random.Generator, tables: dict[str, pd.DataFrame],
     patient_counts = _twice(patient_dup_rng, len(patients), RATES["duplicate_patients"])
     if faults.duplicates:
         obs = obs.repeat(obs_counts)
-        tables["patients"] = patients.iloc[np.repeat(np.arange(len(patients)), patient_counts)].reset_index(drop=True)
+        copied = patients.take(np.repeat(np.arange(len(patients)), patient_counts))
+        copied.index = pd.RangeIndex(len(copied))  # as reset_index(drop=True), without a second copy
+        tables["patients"] = copied
     return obs

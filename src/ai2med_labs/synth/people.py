@@ -133,7 +133,26 @@ def make_patients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, Trait
     return _identities(rng, traits), traits
 
 
+def _formatted(template: str, count: int) -> np.ndarray:
+    """``template.format(i)`` for i in 0..count-1, as an object array (a lookup table)."""
+    return np.array([template.format(i) for i in range(count)], dtype=object)
+
+
+def numbered_ids(prefix: str, n: int, digits: int) -> np.ndarray:
+    """``f"{prefix}{i:0{digits}d}"`` for i in 1..n, built from two small lookup tables.
+
+    >>> numbered_ids("P", 3, 7).tolist()
+    ['P0000001', 'P0000002', 'P0000003']
+    """
+    number = np.arange(1, n + 1)
+    if digits < 4:
+        return np.array([f"{prefix}{i:0{digits}d}" for i in number.tolist()], dtype=object)
+    high = _formatted(prefix + "{:0" + str(digits - 3) + "d}", n // 1000 + 1)
+    return high[number // 1000] + _formatted("{:03d}", 1000)[number % 1000]
+
+
 def _identities(rng: np.random.Generator, t: Traits) -> pd.DataFrame:
+    # Text built from lookup tables and numpy gathers: no Python loop over the patients.
     n = t.site.shape[0]
     sites = ref.SITES
     birth = t.birth_day.astype("datetime64[D]")
@@ -142,34 +161,48 @@ def _identities(rng: np.random.Generator, t: Traits) -> pd.DataFrame:
     days = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
     payload = ((years % 100) * 10_000 + months * 100 + days) * 1000 + _unique_serials(rng, t.birth_day)
     check = luhn_check_digit(payload)
-    national_id = [f"{p // 1000:06d}-{p % 1000:03d}{c}" for p, c in zip(payload.tolist(), check.tolist())]
+    birth_part, birth_code = np.unique(payload // 1000, return_inverse=True)
+    national_id = (np.array([f"{d:06d}-" for d in birth_part.tolist()], dtype=object)[birth_code.ravel()]
+                   + _formatted("{:04d}", 10_000)[(payload % 1000) * 10 + check])
 
-    given = np.where(t.male, _pick(rng, ref.GIVEN_NAMES_M, n), _pick(rng, ref.GIVEN_NAMES_F, n))
-    family = _pick(rng, ref.FAMILY_NAMES, n)
+    given_m = rng.integers(0, len(ref.GIVEN_NAMES_M), n)  # as _pick draws them, in the same order
+    given_f = rng.integers(0, len(ref.GIVEN_NAMES_F), n)
+    given_code = np.where(t.male, given_m, len(ref.GIVEN_NAMES_M) + given_f)
+    given_names = np.array([*ref.GIVEN_NAMES_M, *ref.GIVEN_NAMES_F], dtype=object)
+    given = given_names[given_code]
+    family_code = rng.integers(0, len(ref.FAMILY_NAMES), n)
+    family_names = np.asarray(ref.FAMILY_NAMES, dtype=object)
+    family = family_names[family_code]
     region_choice = rng.integers(0, 3, n)
-    region = np.array([s["postcode_regions"][i % len(s["postcode_regions"])] for s in sites for i in range(3)],
-                      dtype=object).reshape(len(sites), 3)[t.site, region_choice]
+    regions = [s["postcode_regions"][i % len(s["postcode_regions"])] for s in sites for i in range(3)]
     town = np.array([s["towns"][i % len(s["towns"])] for s in sites for i in range(3)],
                     dtype=object).reshape(len(sites), 3)[t.site, region_choice]
     district = rng.integers(0, 10, n)
     sector = rng.integers(0, 50, n)
-    postcode = [f"{r}{d}{s:02d}" for r, d, s in zip(region.tolist(), district.tolist(), sector.tolist())]
+    postcodes = np.array([f"{r}{d}{x:02d}" for r in regions for d in range(10) for x in range(50)], dtype=object)
+    postcode = postcodes[((t.site * 3 + region_choice) * 10 + district) * 50 + sector]
     house = rng.integers(1, 200, n)
-    street = _pick(rng, ref.STREETS, n)
-    address = [f"{h} {s}" for h, s in zip(house.tolist(), street.tolist())]
+    street_code = rng.integers(0, len(ref.STREETS), n)
+    addresses = np.array([f"{h} {x}" for h in range(1, 200) for x in ref.STREETS], dtype=object)
+    address = addresses[(house - 1) * len(ref.STREETS) + street_code]
     phone_digits = rng.integers(0, 10**9, n)
-    phone = [f"+99 {p // 10**6:03d} {p // 1000 % 1000:03d} {p % 1000:03d}" for p in phone_digits.tolist()]
+    three = _formatted("{:03d}", 1000)
+    phone = (_formatted("+99 {:03d} ", 1000)[phone_digits // 10**6] + three[phone_digits // 1000 % 1000]
+             + " " + three[phone_digits % 1000])
     email_number = rng.integers(1, 100, n)
-    email = [f"{g.lower()}.{f.lower()}{k}@example.org" for g, f, k in zip(given.tolist(), family.tolist(), email_number.tolist())]
+    name_pairs = np.array([f"{g.lower()}.{f.lower()}" for g in given_names for f in ref.FAMILY_NAMES], dtype=object)
+    email = (name_pairs[given_code * len(ref.FAMILY_NAMES) + family_code]
+             + _formatted("{}@example.org", 100)[email_number])
     u = rng.random(n)
-    insurance = np.where(u < 0.05 + 0.03 * (t.deprivation > 1), "none", np.where(u < 0.2, "private", "public"))
+    insurance = np.array(["none", "private", "public"], dtype=object)[
+        np.where(u < 0.05 + 0.03 * (t.deprivation > 1), 0, np.where(u < 0.2, 1, 2))]
     return pd.DataFrame({
-        "patient_id": np.char.add("P", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
+        "patient_id": numbered_ids("P", n, 7),
         "national_id": national_id,
         "given_name": given,
         "family_name": family,
         "birth_date": birth.astype("datetime64[ns]"),
-        "sex": np.where(t.male, "M", "F"),
+        "sex": np.array(["F", "M"], dtype=object)[t.male.astype(np.intp)],
         "postcode": postcode,
         "address": address,
         "city": town,
@@ -179,4 +212,4 @@ def _identities(rng: np.random.Generator, t: Traits) -> pd.DataFrame:
         "home_site_id": np.array([s["site_id"] for s in sites], dtype=object)[t.site],
         "smoking_status": np.array(["never", "former", "current"], dtype=object)[t.smoking],
         "death_date": pd.NaT,
-    })
+    }, copy=False)
