@@ -537,9 +537,9 @@ def _store(course: Path, lab: str, sub: Submission, result: dict[str, Any]) -> N
 
 
 def _run_tasks(tasks: list[dict[str, Any]], workers: int, progress: bool, lab: str) -> list[dict]:
-    from tqdm.auto import tqdm
+    from ai2med_labs.progress import progress_bar
 
-    bar = tqdm(total=len(tasks), desc=f"autograde {lab}", unit="student", disable=not progress,
+    bar = progress_bar(total=len(tasks), desc=f"autograde {lab}", unit="student", disable=not progress,
                file=sys.stderr)
     results: list[dict] = []
     try:

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ai2med_labs.datasets import Cohort, write_tables
+from ai2med_labs.progress import progress_bar
 from ai2med_labs.synth import reference as ref
 from ai2med_labs.synth.clinical import (
     conditions_table,
@@ -68,7 +68,7 @@ def generate_cohort(n_patients: int = 3000, seed: int = 2024, faults: Faults | N
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
     steps = ["patients", "admissions", "observations", "outcomes", "faults"]
-    bar = tqdm(total=len(steps), desc="generating", unit="step", disable=not progress)
+    bar = progress_bar(total=len(steps), desc="generating", unit="step", disable=not progress)
 
     def done(step: str) -> None:
         bar.set_postfix_str(step)
@@ -143,7 +143,7 @@ def write_cohort(n_patients: int, seed: int, out_dir: str | os.PathLike, file_fo
     started = time.perf_counter()
     cohort = generate_cohort(n_patients, seed, faults, progress=progress)
     total_rows = sum(len(f) for f in cohort.tables().values())
-    with tqdm(total=total_rows, desc="writing", unit="row", unit_scale=True, disable=not progress) as bar:
+    with progress_bar(total=total_rows, desc="writing", unit="row", unit_scale=True, disable=not progress) as bar:
         written = write_tables(cohort, out, file_format, on_rows=bar.update)
     card = out / "DATA_CARD.md"
     card.write_text(render_data_card(cohort), encoding="utf-8")
