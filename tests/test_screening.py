@@ -101,3 +101,45 @@ def test_no_false_holds_in_masters_and_releases(path, master):
     master_nb = nbformat.read(master, as_version=4) if master else None
     # A master is screened with all its solution cells as if a student wrote them.
     assert screen_notebook(nb, master_nb if master != path else None) == []
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_held_submission_is_graded_listed_and_reviewed(tmp_path):
+    from test_autograde import LAB, _prepend, _scores, make_course, solved_release
+
+    from ai2med_labs.grading import Limits, autograde
+    from ai2med_labs.grading.grader import GradingError, is_held, load_report
+    from ai2med_labs.grading.review import review
+
+    course = make_course(tmp_path)
+    subs = tmp_path / "class"
+    for student in ("tracer", "tracer2", "honest"):
+        nb = solved_release()
+        if student != "honest":
+            _prepend(nb, "ex1-bmi-answer", "import sys; sys.settrace(None)")
+        (subs / student / LAB).mkdir(parents=True)
+        nbformat.write(nb, subs / student / LAB / f"{LAB}.ipynb")
+    run = autograde(LAB, subs, course=course, workers=2, progress=False,
+                    limits=Limits(cell_timeout=20, notebook_timeout=60))
+    held = {o.student for o in run.held}
+    assert held == {"tracer", "tracer2"}
+    assert all(o.graded and o.score > 0 for o in run.held)
+    assert "Held for review" in run.summary() and "tracer" in run.summary()
+    report = load_report(course, LAB)
+    assert report["tracer"]["status"].startswith(
+        "held for review: cell ex1-bmi-answer line 1: sys.settrace")
+    assert report["tracer"]["held"] and is_held(course, LAB, "tracer")
+    assert not is_held(course, LAB, "honest")
+    with pytest.raises(GradingError, match="not held"):
+        review(course, LAB, "honest", "clear")
+    with pytest.raises(GradingError, match="no student"):
+        review(course, LAB, "nobody", "zero")
+
+    assert review(course, LAB, "tracer", "zero", note="tracing").startswith("zeroed after review")
+    assert all(not s for s in _scores(course, "tracer").values())
+    assert review(course, LAB, "tracer2", "clear", note="harmless") == \
+        "graded (cleared by instructor: harmless)"
+    report = load_report(course, LAB)
+    assert report["tracer"]["review_history"][0]["findings"]
+    assert not is_held(course, LAB, "tracer2")
