@@ -216,6 +216,25 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
     mk.add_argument("--course", type=Path, help=course_help)
     mk.set_defaults(func=_cmd_marking)
 
+    rv = subparsers.add_parser(
+        "review", help="clear or zero a submission held for review by the screening")
+    rv.add_argument("lab")
+    rv.add_argument("student")
+    what = rv.add_mutually_exclusive_group(required=True)
+    what.add_argument("--clear", dest="action", action="store_const", const="clear")
+    what.add_argument("--zero", dest="action", action="store_const", const="zero")
+    rv.add_argument("--note", default="")
+    rv.add_argument("--course", type=Path, help=course_help)
+    rv.set_defaults(func=_cmd_review)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from ai2med_labs.grading.review import review
+
+    print(f"{args.student} {args.lab}: "
+          f"{review(_course(args), args.lab, args.student, args.action, args.note)}")
+    return 0
+
 
 if __name__ == "__main__":  # pragma: no cover
     from ai2med_labs.cli import main

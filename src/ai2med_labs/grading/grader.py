@@ -36,7 +36,7 @@ from ai2med_labs.grading.sandbox import Isolation, Limits, isolation_available, 
 from ai2med_labs.grading.submissions import Submission, find_submissions, open_submissions
 
 __all__ = ["Outcome", "GradingRun", "autograde", "ensure_assignment", "course_api",
-           "GradingError", "report_path", "load_report"]
+           "GradingError", "report_path", "load_report", "is_held"]
 
 REPORT_DIR = ".ai2med-reports"
 
@@ -58,9 +58,15 @@ class Outcome:
     #: what the grader repaired or noticed: restored cells, monkeypatching, a dead kernel
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: held for review by :mod:`ai2med_labs.grading.screening` (still graded)
+    held: bool = False
+    #: what was found and where, e.g. "cell ex1 line 3: sys.settrace (a tracing hook)"
+    held_reasons: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
+        if self.held:
+            return "held for review: " + "; ".join(self.held_reasons)
         return "graded" if self.graded else "not graded"
 
 
@@ -80,6 +86,10 @@ class GradingRun:
     def not_graded(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.graded]
 
+    @property
+    def held(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.held]
+
     def summary(self) -> str:
         lines = [
             f"Autograded {self.lab}: {len(self.graded)} graded, {len(self.not_graded)} not graded "
@@ -89,6 +99,9 @@ class GradingRun:
         if self.not_graded:
             lines.append("Not graded (a score of zero is recorded):")
             lines += [f"  {o.student}: {'; '.join(o.reasons)}" for o in self.not_graded]
+        if self.held:
+            lines.append("Held for review (graded; the score waits for `ai2med-labs review`):")
+            lines += [f"  {o.student}: {'; '.join(o.held_reasons)}" for o in self.held]
         noted = [o for o in self.graded if o.notes or o.reasons]
         if noted:
             lines.append("Graded, with notes:")
@@ -393,13 +406,49 @@ def load_report(course: Path, lab: str) -> dict[str, Any]:
         return {}
 
 
+def _screen(course: Path, lab: str, sub: Submission, invalid: list[str]) -> list[str]:
+    """Screening findings for a submission's readable notebooks, each "notebook? cell..."."""
+    import nbformat
+
+    from ai2med_labs.grading.screening import screen_notebook
+
+    found: list[str] = []
+    for path in sub.notebooks:
+        if path.name in invalid:
+            continue
+        master_path = Path(course) / "source" / lab / path.name
+        try:
+            nb = nbformat.read(path, as_version=4)
+            master = nbformat.read(master_path, as_version=4) if master_path.is_file() else None
+        except Exception:
+            continue
+        prefix = f"{path.name} " if len(sub.notebooks) > 1 else ""
+        found += [prefix + str(f) for f in screen_notebook(nb, master)]
+    return found
+
+
+def is_held(course: Path | str, lab: str, student: str) -> bool:
+    """Whether ``student``'s submission of ``lab`` is held for review (its score must not be
+    exported or fed back until an instructor runs ``ai2med-labs review``).
+
+    >>> is_held("autograder", "00-getting-started", "nobody")   # doctest: +SKIP
+    False
+    """
+    entry = load_report(Path(course), lab).get(student) or {}
+    return bool(entry.get("held"))
+
+
 def _save_report(course: Path, lab: str, outcomes: Iterable[Outcome]) -> None:
     path = report_path(course, lab)
     path.parent.mkdir(parents=True, exist_ok=True)
     report = load_report(course, lab)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for o in outcomes:
-        report[o.student] = {**asdict(o), "status": o.status, "graded_at": now}
+        entry = {**asdict(o), "status": o.status, "graded_at": now}
+        history = (report.get(o.student) or {}).get("review_history")
+        if history:  # nothing is lost across regrades
+            entry["review_history"] = history
+        report[o.student] = entry
     path.write_text(json.dumps(report, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -479,6 +528,7 @@ def autograde(
         n_workers = max(1, min(workers or default_workers(), max(1, len(subs))))
         outcomes: list[Outcome] = []
         tasks = []
+        held_by: dict[str, list[str]] = {}
         with tempfile.TemporaryDirectory(prefix="ai2med-template-") as tdir:
             template = Path(tdir) / "gradebook.db"
             _template_gradebook(api, template)
@@ -496,6 +546,7 @@ def autograde(
                     "invalid": invalid, "limits": limits, "hide": hidden,
                     "separate_user": iso.separate_user,
                 }, sub, reasons))
+                held_by[sub.student] = _screen(course_path, lab, sub, invalid)
             results = _run_tasks([t for t, _, _ in tasks], n_workers, progress, lab)
         by_student = {t["student"]: (sub, reasons) for t, sub, reasons in tasks}
         with warnings.catch_warnings(), _gradebook(api) as gb:
@@ -505,6 +556,8 @@ def autograde(
                 outcome = Outcome(sub.student, not result["reasons"],
                                   reasons=reasons + result["reasons"], notes=result["notes"],
                                   seconds=result.get("seconds", 0.0))
+                if held_by.get(sub.student):
+                    outcome.held, outcome.held_reasons = True, held_by[sub.student]
                 if outcome.graded:
                     _store(course_path, lab, sub, result)
                     outcome.score, outcome.max_score = _merge(gb, lab, result)
