@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import nbformat
@@ -131,6 +132,18 @@ def test_held_submission_is_graded_listed_and_reviewed(tmp_path):
         "held for review: cell ex1-bmi-answer line 1: sys.settrace")
     assert report["tracer"]["held"] and is_held(course, LAB, "tracer")
     assert not is_held(course, LAB, "honest")
+    # a held score is not released: blank in the export (and so in the LMS files), no feedback
+    from ai2med_labs.grading.export import export_grades
+    from ai2med_labs.grading.feedback import write_feedback
+
+    export_grades(tmp_path / "grades.csv", course=course)
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8-sig") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    assert rows["tracer"]["score"] == "" and rows["tracer"]["status"].startswith("held for review")
+    assert float(rows["honest"]["score"]) > 0
+    written = write_feedback(LAB, course)
+    assert {p.parent.parent.name for p in written} == {"honest"}
+
     with pytest.raises(GradingError, match="not held"):
         review(course, LAB, "honest", "clear")
     with pytest.raises(GradingError, match="no student"):
@@ -143,3 +156,8 @@ def test_held_submission_is_graded_listed_and_reviewed(tmp_path):
     report = load_report(course, LAB)
     assert report["tracer"]["review_history"][0]["findings"]
     assert not is_held(course, LAB, "tracer2")
+    export_grades(tmp_path / "grades.csv", course=course)
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8-sig") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    assert float(rows["tracer"]["score"]) == 0 and float(rows["tracer2"]["score"]) > 0
+    assert {p.parent.parent.name for p in write_feedback(LAB, course)} == {"honest", "tracer", "tracer2"}

@@ -107,10 +107,12 @@ def collect_grades(course: Path | None = None, labs: Iterable[str] | None = None
                                  "status": "no submission", "notes": "", "cohort": ""})
                     continue
                 notes = "; ".join(entry.get("reasons", []) + entry.get("notes", []))
+                held = bool(entry.get("held"))  # not released until `ai2med-labs review`
                 rows.append({
                     "student_id": student, "assignment": assignment.name,
-                    "score": _num(after_penalty(sub.score, sub.late_submission_penalty)),
-                    "raw_score": _num(sub.score), "max_score": _num(sub.max_score),
+                    "score": "" if held else _num(after_penalty(sub.score,
+                                                                sub.late_submission_penalty)),
+                    "raw_score": "" if held else _num(sub.score), "max_score": _num(sub.max_score),
                     "late_penalty": _num(sub.late_submission_penalty or 0.0),
                     "timestamp": sub.timestamp.isoformat() if sub.timestamp else "",
                     "needs_manual_grade": str(bool(sub.needs_manual_grade)).lower(),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -281,7 +282,13 @@ def write_feedback(lab: str, course: Path | None = None,
 
     course = Path(course) if course is not None else course_dir()
     written: list[Path] = []
+    from ai2med_labs.grading.grader import is_held
+
     for fb in collect_feedback(lab, course, students):
+        if is_held(course, lab, fb.student):  # released only after `ai2med-labs review`
+            print(f"{fb.student}: held for review, no feedback written "
+                  f"(ai2med-labs review {lab} {fb.student} --clear or --zero)", file=sys.stderr)
+            continue
         folder = course / "feedback" / fb.student / lab
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{fb.notebook}.html"
