@@ -217,13 +217,17 @@ def add_grading_commands(subparsers: argparse._SubParsersAction) -> None:
     mk.set_defaults(func=_cmd_marking)
 
     rv = subparsers.add_parser(
-        "review", help="clear or zero a submission held for review by the screening")
+        "review", help="clear or zero a submission held for review by the screening",
+        description="Release (--clear) or zero (--zero) the autograded score of a submission "
+                    "that screening held for review; the findings stay in the grading report.")
     rv.add_argument("lab")
     rv.add_argument("student")
     what = rv.add_mutually_exclusive_group(required=True)
-    what.add_argument("--clear", dest="action", action="store_const", const="clear")
-    what.add_argument("--zero", dest="action", action="store_const", const="zero")
-    rv.add_argument("--note", default="")
+    what.add_argument("--clear", dest="action", action="store_const", const="clear",
+                      help="the code is harmless: release the score as graded")
+    what.add_argument("--zero", dest="action", action="store_const", const="zero",
+                      help="set every autograded score of the submission to 0 (manual grades kept)")
+    rv.add_argument("--note", default="", help="why, kept in the report's review history")
     rv.add_argument("--course", type=Path, help=course_help)
     rv.set_defaults(func=_cmd_review)
 
